@@ -1,0 +1,21 @@
+"""Email goes out from workers, so a slow mail server never slows a page."""
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_kwargs={"max_retries": 5},
+    acks_late=True,
+)
+def send_email(
+    self, *, subject: str, body: str, to: list[str], html_body: str | None = None
+) -> int:
+    """Send one message through the configured mailer; network errors are retried."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    return message.send()

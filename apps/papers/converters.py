@@ -1,0 +1,30 @@
+import datetime as dt
+
+from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
+
+
+class IsoDateConverter:
+    """``YYYY-MM-DD``; an impossible date such as 2026-02-30 does not match, so it is a 404."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(value) from exc
+
+    def to_url(self, value: dt.date) -> str:
+        return value.isoformat()
+
+
+class ArxivIdConverter:
+    """An arXiv id, optionally with a version suffix (``2410.09692v2``)."""
+
+    regex = rf"{ARXIV_ID_PATTERN}(?:v\d+)?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

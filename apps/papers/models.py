@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
+
+arxiv_id_validator = RegexValidator(
+    rf"^{ARXIV_ID_PATTERN}$", "Enter an arXiv id without version, e.g. 2410.09692."
+)
+
+
+class Paper(models.Model):
+    """An arXiv paper, keyed by its id without version; later versions update the same row."""
+
+    arxiv_id = models.CharField(max_length=32, unique=True, validators=[arxiv_id_validator])
+    title = models.CharField(max_length=500)
+    abstract = models.TextField()
+    published_on = models.DateField(help_text="Date of the first arXiv version.")
+    updated_on = models.DateField(null=True, blank=True, help_text="Date of the latest version.")
+    latest_version = models.PositiveSmallIntegerField(default=1)
+    github_repo = models.URLField(blank=True)
+    project_page = models.URLField(blank=True)
+    # Denormalised counters, recomputed from their rows in the same transaction as each change.
+    upvotes_count = models.PositiveIntegerField(default=0)
+    comments_count = models.PositiveIntegerField(default=0)
+    # Time-decayed vote score, stored so that the trending page is one indexed query.
+    trending_score = models.FloatField(default=0.0, db_index=True)
+    # Weighted title (A) / authors (B) / abstract (C) document, kept up to date on write.
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    authors = models.ManyToManyField("Author", through="Authorship", related_name="papers")
+
+    class Meta:
+        indexes = [GinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arxiv_id__regex=rf"^{ARXIV_ID_PATTERN}$"),
+                name="papers_paper_arxiv_id_versionless",
+            ),
+            models.CheckConstraint(
+                condition=Q(updated_on__isnull=True) | Q(updated_on__gte=models.F("published_on")),
+                name="papers_paper_updated_after_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"/papers/{self.arxiv_id}"
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+class Author(models.Model):
+    """A name as it appears on papers; a user may later claim an authorship under it."""
+
+    name = models.CharField(max_length=255, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Authorship(models.Model):
+    """An author's place in a paper's author list (``position`` starts at 0)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "position"], name="papers_authorship_unique_position"
+            ),
+            models.UniqueConstraint(
+                fields=["paper", "author"], name="papers_authorship_unique_author"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} #{self.position} on {self.paper.arxiv_id}"
+
+
+class DailyEntry(models.Model):
+    """A paper's place on a day's page: the day it was submitted or featured, and by whom."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="daily_entry")
+    day = models.DateField(db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="daily_entries",
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "daily entries"
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} on {self.day}"

@@ -1,0 +1,104 @@
+"""Writes for papers: the idempotent upsert that demo data and ingestion share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.papers.arxiv_ids import split_version
+from apps.papers.models import Author, Authorship, DailyEntry, Paper
+from apps.users.models import User
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """A paper as a source (arXiv, a demo file) describes it."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    published_on: dt.date
+    authors: list[str] = field(default_factory=list)
+    updated_on: dt.date | None = None
+    version: int = 1
+    github_repo: str = ""
+    project_page: str = ""
+
+
+def _clean_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+@transaction.atomic
+def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
+    """Create the paper or update it from a version at least as new; returns (paper, created).
+
+    An older version than the one stored changes nothing, so replaying a feed is harmless.
+    """
+    arxiv_id, id_version = split_version(record.arxiv_id)
+    version = id_version or record.version
+    fields = {
+        "title": _clean_spaces(record.title),
+        "abstract": record.abstract.strip(),
+        "published_on": record.published_on,
+        "updated_on": record.updated_on,
+        "latest_version": version,
+    }
+    if record.github_repo:
+        fields["github_repo"] = record.github_repo
+    if record.project_page:
+        fields["project_page"] = record.project_page
+
+    paper = Paper.objects.select_for_update().filter(arxiv_id=arxiv_id).first()
+    created = paper is None
+    if created:
+        paper = Paper(arxiv_id=arxiv_id, **fields)
+    elif version < paper.latest_version:
+        return paper, False
+    else:
+        for name, value in fields.items():
+            setattr(paper, name, value)
+    paper.full_clean(validate_unique=False)
+    paper.save()
+    _set_authors(paper=paper, names=[_clean_spaces(n) for n in record.authors if n.strip()])
+    return paper, created
+
+
+def _set_authors(*, paper: Paper, names: list[str]) -> None:
+    names = list(dict.fromkeys(names))  # an author listed twice keeps the first place
+    current = list(
+        Authorship.objects.filter(paper=paper)
+        .order_by("position")
+        .values_list("author__name", flat=True)
+    )
+    if current == names:
+        return
+    Author.objects.bulk_create([Author(name=n) for n in names], ignore_conflicts=True)
+    authors = Author.objects.in_bulk(names, field_name="name")
+    Authorship.objects.filter(paper=paper).delete()
+    Authorship.objects.bulk_create(
+        Authorship(paper=paper, author=authors[name], position=i) for i, name in enumerate(names)
+    )
+
+
+@transaction.atomic
+def daily_entry_place(
+    *,
+    paper: Paper,
+    day: dt.date,
+    submitted_by: User | None = None,
+    submitted_at: dt.datetime | None = None,
+) -> DailyEntry:
+    """Put a paper on a day's page; a paper has one entry, so placing it again moves it."""
+    entry, _ = DailyEntry.objects.update_or_create(
+        paper=paper,
+        defaults={
+            "day": day,
+            "submitted_by": submitted_by,
+            "submitted_at": submitted_at or timezone.now(),
+        },
+    )
+    return entry

@@ -1,0 +1,59 @@
+"""Small builders for test data, all through the real services and the real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from apps.papers.models import DailyEntry, Paper
+from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
+from apps.users.models import User
+
+_ids = itertools.count(1)
+
+
+def make_user(username: str | None = None, **fields) -> User:
+    username = username or f"user{next(_ids)}"
+    return User.objects.create_user(username=username, email=f"{username}@example.org", **fields)
+
+
+def make_paper(
+    *,
+    arxiv_id: str | None = None,
+    title: str = "A study of things",
+    abstract: str = "We study things and find results.",
+    authors: list[str] | None = None,
+    published_on: dt.date = dt.date(2024, 10, 1),
+    upvotes: int = 0,
+) -> Paper:
+    arxiv_id = arxiv_id or f"2410.{next(_ids):05d}"
+    paper, _ = paper_upsert(
+        record=PaperRecord(
+            arxiv_id=arxiv_id,
+            title=title,
+            abstract=abstract,
+            authors=authors if authors is not None else ["Ada Lovelace", "Alan Turing"],
+            published_on=published_on,
+        )
+    )
+    if upvotes:
+        Paper.objects.filter(pk=paper.pk).update(upvotes_count=upvotes)
+        paper.refresh_from_db()
+    return paper
+
+
+def make_entry(
+    *,
+    day: dt.date,
+    paper: Paper | None = None,
+    submitted_by: User | None = None,
+    submitted_at: dt.datetime | None = None,
+    **paper_fields,
+) -> DailyEntry:
+    paper = paper or make_paper(**paper_fields)
+    return daily_entry_place(
+        paper=paper,
+        day=day,
+        submitted_by=submitted_by,
+        submitted_at=submitted_at or dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC),
+    )
