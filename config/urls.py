@@ -6,5 +6,7 @@ from apps.core.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("apps.users.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("apps.papers.urls")),
 ]

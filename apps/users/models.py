@@ -1,6 +1,16 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+
+from apps.users.links import validate_github_url, validate_orcid_url, validate_scholar_url
+
+# Shown in place of an author whose account was deleted (their comments stay).
+DELETED_USER_NAME = "deleted user"
+
+https_url = URLValidator(schemes=["http", "https"])
 
 
 class User(AbstractUser):
@@ -9,6 +19,12 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
     is_banned = models.BooleanField(default=False)
+    homepage_url = models.URLField("homepage", blank=True, validators=[https_url])
+    github_url = models.URLField("GitHub", blank=True, validators=[validate_github_url])
+    scholar_url = models.URLField(
+        "Google Scholar", blank=True, max_length=300, validators=[validate_scholar_url]
+    )
+    orcid_url = models.URLField("ORCID", blank=True, validators=[validate_orcid_url])
 
     class Meta:
         constraints = [
@@ -18,6 +34,75 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    def get_absolute_url(self) -> str:
+        return f"/users/{self.username}"
+
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        """One or two letters for the generated avatar."""
+        words = [word for word in self.public_name.replace("_", " ").split() if word[:1].isalnum()]
+        letters = "".join(word[0] for word in words[:2]) or self.username[:1]
+        return letters.upper()
+
+    @property
+    def avatar_hue(self) -> int:
+        """A stable colour per handle, so the same person always gets the same circle."""
+        return (
+            sum(ord(char) * (index + 1) for index, char in enumerate(self.username.lower())) % 360
+        )
+
+
+class AuthorClaim(models.Model):
+    """A user's claim to be the author in one slot of a paper's author list.
+
+    Moderators approve or reject it; only approved claims link the name to the profile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims"
+    )
+    authorship = models.ForeignKey(
+        "papers.Authorship", on_delete=models.CASCADE, related_name="claims"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "authorship"], name="users_authorclaim_once_per_user_and_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["authorship"],
+                condition=Q(status="approved"),
+                name="users_authorclaim_one_approved_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="users_authorclaim_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} claims {self.authorship} ({self.status})"

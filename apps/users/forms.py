@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+
+from apps.users.links import normalise_orcid
+from apps.users.models import User
+from apps.users.services import PROFILE_FIELDS
+
+
+class ProfileForm(forms.ModelForm):
+    orcid_url = forms.CharField(
+        label="ORCID iD",
+        required=False,
+        max_length=200,
+        help_text="Your iD (0000-0002-1825-0097) or its orcid.org address.",
+    )
+
+    class Meta:
+        model = User
+        fields = PROFILE_FIELDS
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "display_name": "Your name as others see it; your handle stays the same.",
+            "bio": "A few words about your research. Plain text, up to 2000 characters.",
+            "github_url": "https://github.com/yourname",
+            "scholar_url": "https://scholar.google.com/citations?user=…",
+        }
+
+    def clean_orcid_url(self) -> str:
+        return normalise_orcid(self.cleaned_data.get("orcid_url") or "")
+
+
+class AccountDeleteForm(forms.Form):
+    confirm_username = forms.CharField(
+        label="Type your username to confirm", max_length=150, strip=True
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm_username(self) -> str:
+        value = self.cleaned_data["confirm_username"]
+        if value.lower() != self.user.username.lower():
+            raise forms.ValidationError("That is not your username.")
+        return value

@@ -1,0 +1,85 @@
+"""Reads for profiles and author claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.papers.models import Authorship, Paper
+from apps.users.models import AuthorClaim, User
+
+
+def profile_user(*, username: str) -> User | None:
+    """The active account with this handle, in any letter case."""
+    return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
+def _with_authors(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    return papers.prefetch_related(
+        Prefetch(
+            "authorships",
+            queryset=Authorship.objects.select_related("author").order_by("position"),
+        )
+    )
+
+
+def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
+    """Papers whose daily entry this user submitted, newest submission first."""
+    return _with_authors(
+        Paper.objects.filter(daily_entry__submitted_by=user)
+        .select_related("daily_entry")
+        .order_by("-daily_entry__submitted_at", "-pk")
+    )
+
+
+def papers_upvoted_by(*, user: User) -> QuerySet[Paper]:
+    """Papers this user upvoted, latest vote first.
+
+    Votes are not stored yet: the votes app replaces this body with a query on its rows
+    (same signature, same ordering contract), and the profile tab shows it unchanged.
+    """
+    return _with_authors(Paper.objects.none())
+
+
+def papers_authored_by(*, user: User) -> QuerySet[Paper]:
+    """Papers with an approved claim by this user, newest first."""
+    return _with_authors(
+        Paper.objects.filter(
+            authorships__claims__user=user,
+            authorships__claims__status=AuthorClaim.Status.APPROVED,
+        ).order_by("-published_on", "-pk")
+    )
+
+
+def comments_by(*, user: User) -> list:
+    """This user's visible comments, newest first.
+
+    Comments are not stored yet: the comments app replaces this body with a queryset of its
+    rows (with their paper selected), and the profile tab renders it.
+    """
+    return []
+
+
+def approved_claims_for_papers(*, papers: Iterable[Paper]) -> dict[int, AuthorClaim]:
+    """Approved claims on these papers' author slots, keyed by authorship id, in one query."""
+    return {
+        claim.authorship_id: claim
+        for claim in AuthorClaim.objects.filter(
+            authorship__paper__in=[paper.pk for paper in papers],
+            status=AuthorClaim.Status.APPROVED,
+        ).select_related("user")
+    }
+
+
+def claims_by_user_on_paper(*, user: User, paper: Paper) -> QuerySet[AuthorClaim]:
+    return AuthorClaim.objects.filter(user=user, authorship__paper=paper)
+
+
+def pending_author_claims() -> QuerySet[AuthorClaim]:
+    """The moderators' queue, oldest first."""
+    return (
+        AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING)
+        .select_related("user", "authorship__author", "authorship__paper")
+        .order_by("created_at")
+    )
