@@ -9,9 +9,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.core.tasks import send_email
@@ -41,6 +42,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request: HttpRequest, provider: str, client_id: str | None = None):
+        """A provider without credentials in the environment is switched off: 404, not 500."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist as exc:
+            raise Http404(f"{provider} log-in is not enabled on this site") from exc
+
     def populate_user(self, request: HttpRequest, sociallogin, data: dict):
         """Keep the provider's full name as the display name (the handle comes from its login)."""
         user = super().populate_user(request, sociallogin, data)

@@ -19,6 +19,12 @@ def _celery_eager():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Real hashing is deliberately slow; these tests are about flows, not hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def verified_user(db):
     """A user who signed up and verified their email: they can log in with PASSWORD."""

@@ -1,0 +1,164 @@
+"""GitHub log-in through allauth, with only GitHub's HTTP answers faked."""
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.urls import reverse
+
+from apps.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+GITHUB_APP = {
+    "github": {
+        "APP": {"client_id": "test-client-id", "secret": "test-client-secret"},
+        "SCOPE": ["read:user", "user:email"],
+    }
+}
+
+
+class FakeGitHub:
+    """Stands in for github.com and api.github.com at requests' transport adapter."""
+
+    def __init__(self, *, login="octo-ada", name="Ada Octo", emails=None):
+        self.profile = {
+            "id": 4242,
+            "login": login,
+            "name": name,
+            "email": None,
+            "html_url": f"https://github.com/{login}",
+            "avatar_url": "https://avatars.githubusercontent.com/u/4242",
+        }
+        self.emails = (
+            emails
+            if emails is not None
+            else [{"email": "ada@octo.example", "primary": True, "verified": True}]
+        )
+        self.requests: list[requests.PreparedRequest] = []
+
+    def send(self, adapter, request, **kwargs):
+        self.requests.append(request)
+        url = urlsplit(request.url)
+        if (url.netloc, url.path) == ("github.com", "/login/oauth/access_token"):
+            body = parse_qs(request.body)
+            assert body["code"] == ["the-code"]
+            assert body["client_secret"] == ["test-client-secret"]
+            payload = {"access_token": "gho_token", "token_type": "bearer", "scope": "read:user"}
+        elif (url.netloc, url.path) == ("api.github.com", "/user"):
+            assert request.headers["Authorization"] == "token gho_token"
+            payload = self.profile
+        elif (url.netloc, url.path) == ("api.github.com", "/user/emails"):
+            payload = self.emails
+        else:
+            raise AssertionError(f"unexpected request to {request.url}")
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "application/json"
+        response._content = json.dumps(payload).encode()
+        response.url = request.url
+        response.request = request
+        return response
+
+
+@pytest.fixture
+def github(settings, monkeypatch):
+    settings.SOCIALACCOUNT_PROVIDERS = GITHUB_APP
+    fake = FakeGitHub()
+    monkeypatch.setattr(
+        requests.adapters.HTTPAdapter,
+        "send",
+        lambda adapter, request, **kwargs: fake.send(adapter, request, **kwargs),
+    )
+    return fake
+
+
+def start_login(client) -> str:
+    """Walk to GitHub's authorize page; return the state allauth put in the URL."""
+    login_url = reverse("github_login")
+    page = client.get(login_url)
+    assert page.status_code == 200  # a confirmation page: starting a login is a POST
+    response = client.post(login_url)
+    assert response.status_code == 302
+    authorize = urlsplit(response["Location"])
+    assert (authorize.netloc, authorize.path) == ("github.com", "/login/oauth/authorize")
+    query = parse_qs(authorize.query)
+    assert query["client_id"] == ["test-client-id"]
+    assert query["redirect_uri"] == ["http://testserver/accounts/github/login/callback/"]
+    return query["state"][0]
+
+
+def test_login_page_offers_github_when_configured(client, github):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "Continue with GitHub" in html
+
+
+def test_login_page_has_no_github_button_without_credentials(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    html = client.get(reverse("account_login")).content.decode()
+    assert "GitHub" not in html
+
+
+def test_github_urls_are_not_found_without_credentials(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    assert client.get(reverse("github_login")).status_code == 404
+    assert client.post(reverse("github_login")).status_code == 404
+    assert client.get(reverse("github_callback"), {"code": "x", "state": "y"}).status_code == 404
+
+
+def test_github_login_creates_a_verified_user_and_logs_in(client, github):
+    state = start_login(client)
+    response = client.get(reverse("github_callback"), {"code": "the-code", "state": state})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    user = User.objects.get(username="octo-ada")
+    assert user.display_name == "Ada Octo"
+    assert user.email == "ada@octo.example"
+    assert EmailAddress.objects.get(user=user).verified
+    assert SocialAccount.objects.get(user=user, provider="github").uid == "4242"
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert [r.url.split("?")[0] for r in github.requests] == [
+        "https://github.com/login/oauth/access_token",
+        "https://api.github.com/user",
+        "https://api.github.com/user/emails",
+    ]
+
+
+def test_github_login_again_logs_into_the_same_account(client, github):
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    client.post(reverse("account_logout"))
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    assert User.objects.count() == 1
+    assert int(client.session["_auth_user_id"]) == User.objects.get().pk
+
+
+def test_github_login_with_a_reserved_name_gets_another_handle(client, github):
+    github.profile["login"] = "admin"
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    user = User.objects.get()
+    assert user.username.lower() != "admin"
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_github_callback_with_a_forged_state_logs_nobody_in(client, github):
+    start_login(client)
+    response = client.get(reverse("github_callback"), {"code": "the-code", "state": "forged"})
+    assert response.status_code == 401
+    assert 'class="site-header"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not User.objects.exists()
+    assert github.requests == []
+
+
+def test_banned_github_user_cannot_log_in(client, github):
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    User.objects.update(is_banned=True)
+    client.post(reverse("account_logout"))
+    response = client.get(
+        reverse("github_callback"), {"code": "the-code", "state": start_login(client)}
+    )
+    assert response.status_code == 403
+    assert not client.get("/").wsgi_request.user.is_authenticated
