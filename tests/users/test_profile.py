@@ -38,7 +38,8 @@ def test_profile_shows_name_avatar_bio_and_links(client, owner):
     assert response.status_code == 200
     assert "Ada Lovelace" in html
     assert "@ada" in html
-    assert '<svg class="avatar"' in html and ">AL</text>" in html
+    assert '<svg class="avatar"' in html
+    assert ">AL</text>" in html
     assert "Analytical engines." in html
     assert 'href="https://ada.example.org"' in html
     assert 'href="https://orcid.org/0000-0002-1825-0097"' in html
@@ -120,7 +121,8 @@ def test_profile_pages_paginate(client, owner):
     first = client.get("/users/ada").content.decode()
     second = client.get("/users/ada/submitted?page=2").content.decode()
     assert "Page 1 of 2" in first
-    assert "Paper number 24" in first and "Paper number 4<" not in first
+    assert "Paper number 24" in first
+    assert "Paper number 4<" not in first
     assert "Paper number 4<" in second
     assert client.get("/users/ada/submitted?page=zzz").status_code == 200
 
