@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,6 +19,8 @@ from apps.users.models import User
 DEMO_FILE = Path(__file__).parent / "demo_data" / "reference_daily_papers.json"
 DEMO_DAYS = 5
 DEMO_USERNAMES = ["ada", "alan", "grace", "emmy", "kurt", "sofia"]
+# With DEBUG on, each demo user can log in as <username>@example.org with this password.
+DEMO_PASSWORD = "paperboard-demo"  # noqa: S105 - development only, never set without DEBUG
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,14 @@ def _demo_users() -> list[User]:
             username=username,
             defaults={"display_name": username.capitalize(), "email": f"{username}@example.org"},
         )
-        if created:
+        if settings.DEBUG:
+            if created or not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+        elif created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
         users.append(user)
