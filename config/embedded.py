@@ -157,13 +157,13 @@ def _stop_redis() -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for a container's init to reap it."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stop_postgres() -> bool:
