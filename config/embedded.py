@@ -31,6 +31,9 @@ DATA_DIR = Path(
 DATABASE_NAME = "paperboard"
 REDIS_START_TIMEOUT = 10.0
 
+# pgserver's platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and uses /tmp.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
 
 class EmbeddedServiceError(RuntimeError):
     """An embedded service could not be started or reached."""
@@ -63,8 +66,6 @@ def _postgres_dir() -> Path:
 
 def embedded_database() -> dict[str, str]:
     """Start (or reuse) the embedded PostgreSQL and return Django connection parameters."""
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     pgserver = _import_embedded("pgserver", "DATABASE_URL")
 
     with _exclusive("postgres"):
