@@ -25,7 +25,8 @@ def paper(db):
 @pytest.fixture
 def moderator(db):
     user = make_user("mod")
-    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    # get_or_create: transactional tests elsewhere flush the rows data migrations made.
+    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     return user
 
 

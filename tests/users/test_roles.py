@@ -1,6 +1,9 @@
 """Role helpers used by later features: who moderates, who may post."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser, Group
 
 from apps.users.links import normalise_orcid, orcid_checksum_ok
@@ -10,13 +13,18 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def test_moderators_group_exists_after_migrations():
-    assert Group.objects.filter(name=MODERATORS_GROUP).exists()
+def test_data_migration_creates_the_moderators_group_once():
+    # Called directly: transactional tests elsewhere flush the rows migrations created.
+    migration = importlib.import_module("apps.users.migrations.0003_moderators_group")
+    Group.objects.filter(name=MODERATORS_GROUP).delete()
+    migration.create_group(django_apps, None)
+    migration.create_group(django_apps, None)
+    assert Group.objects.filter(name=MODERATORS_GROUP).count() == 1
 
 
 def test_user_is_moderator():
     member = make_user("member")
-    member.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    member.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     assert user_is_moderator(member)
     assert user_is_moderator(make_user("staffer", is_staff=True))
     assert user_is_moderator(make_user("root", is_superuser=True))
