@@ -162,3 +162,30 @@ def test_banned_github_user_cannot_log_in(client, github):
     )
     assert response.status_code == 403
     assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_github_user_without_a_verified_email_must_verify_it_first(
+    client, github, mailoutbox, django_capture_on_commit_callbacks
+):
+    github.emails = [{"email": "octo@unverified.example", "primary": True, "verified": False}]
+    state = start_login(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("github_callback"), {"code": "the-code", "state": state})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+    assert [message.to for message in mailoutbox] == [["octo@unverified.example"]]
+
+
+def test_github_email_of_an_existing_account_does_not_log_into_it(client, github, verified_user):
+    github.emails = [{"email": verified_user.email, "primary": True, "verified": True}]
+    state = start_login(client)
+    response = client.get(
+        reverse("github_callback"), {"code": "the-code", "state": state}, follow=True
+    )
+    assert response.status_code == 200
+    # The same answer as for a new address, so the page does not reveal the account.
+    assert response.redirect_chain == [(reverse("account_email_verification_sent"), 302)]
+    assert not response.wsgi_request.user.is_authenticated
+    assert not SocialAccount.objects.filter(user=verified_user).exists()
+    assert User.objects.get() == verified_user  # no second account either
