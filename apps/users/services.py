@@ -32,8 +32,9 @@ def user_delete(*, user: User) -> None:
     """Delete the account and everything personal; what others rely on stays, anonymised.
 
     ``user_deleting`` receivers run first, in this transaction (votes removed, counts
-    recomputed); then the row goes: email addresses, social logins, sessions' owner and claims
-    cascade, submissions and comments keep their rows with the user set to NULL.
+    recomputed); then the row goes: email addresses, social logins and author claims cascade,
+    submissions and comments keep their rows with the user set to NULL, and any other session
+    of the user stops working because its user no longer exists.
     """
     user_deleting.send(sender=User, user=user)
     user.delete()

@@ -137,3 +137,17 @@ def test_user_delete_is_undone_when_a_receiver_fails(verified_user):
     finally:
         user_deleting.disconnect(receiver)
     assert User.objects.filter(pk=verified_user.pk).exists()
+
+
+def test_account_deletion_ends_the_users_other_sessions(client, verified_user):
+    other_browser = client.__class__()
+    other_browser.force_login(verified_user)
+    client.force_login(verified_user)
+    client.post(reverse("users:delete"), {"confirm_username": "ada"})
+    assert not other_browser.get("/").wsgi_request.user.is_authenticated
+
+
+def test_account_deletion_page_requires_login(client):
+    response = client.post(reverse("users:delete"), {"confirm_username": "ada"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

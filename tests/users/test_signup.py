@@ -44,6 +44,8 @@ def test_signup_sends_verification_mail_and_link_verifies_then_login_works(
     response = client.post(confirm_url)
     assert response.status_code == 302
     assert EmailAddress.objects.get(user=user).verified
+    # Confirming in the browser that signed up logs in there (LOGIN_ON_EMAIL_CONFIRMATION).
+    assert int(client.session["_auth_user_id"]) == user.pk
 
     fresh = client.__class__()
     response = fresh.post(
