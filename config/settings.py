@@ -194,6 +194,9 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_VALIDATORS = "apps.users.handles.HANDLE_VALIDATORS"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Paperboard] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme or "https"
+# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For;
+# with the default 0 the socket address is used (all traffic would share the proxy's limit).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

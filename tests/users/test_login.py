@@ -113,3 +113,14 @@ def test_signup_is_rate_limited_per_ip(client):
         },
     )
     assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    data = {"login": "someone@example.org", "password": "whatever"}
+    url = reverse("account_login")
+    for address in ["203.0.113.1", "203.0.113.2"]:
+        for _ in range(2):
+            assert client.post(url, data, headers={"X-Forwarded-For": address}).status_code == 200
+    assert client.post(url, data, headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
