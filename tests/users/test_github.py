@@ -1,6 +1,10 @@
 """GitHub log-in through allauth, with only GitHub's HTTP answers faked."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -89,6 +93,38 @@ def start_login(client) -> str:
     assert query["client_id"] == ["test-client-id"]
     assert query["redirect_uri"] == ["http://testserver/accounts/github/login/callback/"]
     return query["state"][0]
+
+
+def providers_from_environment(**env: str) -> dict:
+    """SOCIALACCOUNT_PROVIDERS as config.settings builds it from this environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import json, config.settings as s; print(json.dumps(s.SOCIALACCOUNT_PROVIDERS))",
+        ],
+        env={
+            **clean,
+            "DEBUG": "1",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            **env,
+        },
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_github_is_enabled_only_when_both_credentials_are_set():
+    assert providers_from_environment() == {}
+    assert providers_from_environment(GITHUB_CLIENT_ID="id") == {}
+    enabled = providers_from_environment(GITHUB_CLIENT_ID="id", GITHUB_CLIENT_SECRET="secret")
+    assert enabled["github"]["APP"] == {"client_id": "id", "secret": "secret"}
 
 
 def test_login_page_offers_github_when_configured(client, github):
