@@ -98,7 +98,7 @@ def start_login(client) -> str:
 def providers_from_environment(**env: str) -> dict:
     """SOCIALACCOUNT_PROVIDERS as config.settings builds it from this environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-c",
