@@ -1,10 +1,24 @@
 from __future__ import annotations
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
+from apps.users.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH
 from apps.users.links import normalise_orcid
 from apps.users.models import User
 from apps.users.services import PROFILE_FIELDS
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form, saying up front what a handle may be."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = (
+            f"Your public handle, in your profile address /users/…: {HANDLE_MIN_LENGTH} to "
+            f"{HANDLE_MAX_LENGTH} letters, digits, hyphens or underscores. It cannot be changed."
+        )
+        self.fields["email"].help_text = "Never shown to anyone. We send a link to confirm it."
 
 
 class ProfileForm(forms.ModelForm):

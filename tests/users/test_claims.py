@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.users.models import AuthorClaim
 from apps.users.roles import MODERATORS_GROUP
-from apps.users.selectors import approved_claims_for_papers
+from apps.users.selectors import approved_claims_for_papers, pending_author_claims
 from apps.users.services import author_claim_approve, author_claim_create, author_claim_reject
 from tests.factories import make_paper, make_user
 
@@ -143,6 +143,22 @@ def test_approved_claims_for_papers_is_one_query(paper, moderator, django_assert
         claims = approved_claims_for_papers(papers=[paper, other])
         names = sorted(claim.user.username for claim in claims.values())
     assert names == ["ada", "emmy"]
+
+
+def test_pending_queue_lists_open_claims_oldest_first(paper, moderator, django_assert_num_queries):
+    first = author_claim_create(user=make_user("ada"), authorship=slot(paper, 0))
+    second = author_claim_create(user=make_user("alan"), authorship=slot(paper, 1))
+    decided = author_claim_create(user=make_user("grace"), authorship=slot(paper, 2))
+    author_claim_reject(claim=decided, moderator=moderator)
+    with django_assert_num_queries(1):
+        rows = [
+            (claim.pk, claim.user.username, claim.authorship.author.name, claim.authorship.paper_id)
+            for claim in pending_author_claims()
+        ]
+    assert rows == [
+        (first.pk, "ada", "Ada Lovelace", paper.pk),
+        (second.pk, "alan", "Alan Turing", paper.pk),
+    ]
 
 
 def test_paper_page_offers_the_claim_form_to_logged_in_users_only(client, paper):

@@ -62,6 +62,7 @@ def test_signup_page_is_styled_in_site_layout(client):
     assert 'class="site-header"' in html
     assert 'class="form-card' in html
     assert 'name="username"' in html
+    assert "3 to 30 letters, digits, hyphens or underscores" in html
 
 
 @pytest.mark.parametrize(
