@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
-from django.contrib.sites.shortcuts import get_current_site
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,11 +20,20 @@ from django.shortcuts import render
 from apps.core.tasks import send_email
 
 
+@dataclass(frozen=True)
+class MailSite:
+    """What allauth's mail templates call ``current_site``: the site's name and public host."""
+
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now (the request is at hand), send from a worker once the data is committed."""
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        site = MailSite(name="Paperboard", domain=urlsplit(settings.SITE_URL).netloc)
+        ctx = {"request": request, "email": email, "current_site": site}
         message = self.render_mail(template_prefix, email, {**ctx, **context})
         alternatives = getattr(message, "alternatives", [])
         html_body = next((content for content, mime in alternatives if mime == "text/html"), None)

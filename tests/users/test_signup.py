@@ -31,6 +31,7 @@ def test_signup_sends_verification_mail_and_link_verifies_then_login_works(
     message = mailoutbox[0]
     assert message.to == ["grace@example.org"]
     assert message.subject.startswith("[Paperboard]")
+    assert "Hello from Paperboard!" in message.body
     # Not verified yet: logging in only re-sends the link.
     other = client.__class__()
     response = other.post(
