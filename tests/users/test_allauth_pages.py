@@ -63,6 +63,24 @@ def test_form_errors_are_shown_next_to_fields(client):
         reverse("account_signup"), {"email": "not-an-email", "username": "ok-name"}
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'class="field field-invalid"' in html
     assert 'class="field-error"' in html
+
+
+def test_account_forms_answer_bad_input_with_400_and_never_500(client):
+    nul = "a\x00b@example.org"
+    posts = [
+        ("account_login", {"login": nul, "password": "x"}),
+        ("account_signup", {"email": nul, "username": "a\x00b", "password1": "x"}),
+        ("account_reset_password", {"email": nul}),
+        ("account_signup", {}),
+    ]
+    for name, data in posts:
+        assert client.post(reverse(name), data).status_code == 400, name
+    assert client.get(reverse("account_login")).status_code == 200
+
+
+def test_odd_profile_addresses_are_404_not_500(client):
+    for url in ["/users/a%00b", "/users/ada/a%00b", "/users/" + "x" * 500, "/users/a b"]:
+        assert client.get(url).status_code == 404, url

@@ -25,7 +25,7 @@ def test_login_rotates_the_session_key(client, verified_user):
 def test_wrong_password_gives_a_clear_error_without_revealing_the_account(client, verified_user):
     wrong = login(client, verified_user.email, "not the password")
     unknown = login(client, "nobody@example.org", "not the password")
-    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.status_code == unknown.status_code == 400
     assert "not correct" in wrong.content.decode()
     assert "not correct" in unknown.content.decode()
 
@@ -80,9 +80,9 @@ def test_banned_user_cannot_log_in_to_the_admin(client, verified_user):
 
 def test_failed_logins_are_rate_limited_per_account(client, verified_user):
     for _ in range(5):
-        assert login(client, verified_user.email, "wrong password").status_code == 200
+        assert login(client, verified_user.email, "wrong password").status_code == 400
     response = login(client, verified_user.email, PASSWORD)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -122,5 +122,5 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(client, se
     url = reverse("account_login")
     for address in ["203.0.113.1", "203.0.113.2"]:
         for _ in range(2):
-            assert client.post(url, data, headers={"X-Forwarded-For": address}).status_code == 200
+            assert client.post(url, data, headers={"X-Forwarded-For": address}).status_code == 400
     assert client.post(url, data, headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429

@@ -92,7 +92,7 @@ def test_signup_refuses_bad_handles_with_a_clear_error(client, username, error):
             "password2": PASSWORD,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert error in response.content.decode()
     assert not User.objects.filter(email="x@example.org").exists()
 
@@ -108,7 +108,7 @@ def test_signup_refuses_handle_taken_in_another_letter_case(client):
             "password2": PASSWORD,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already" in response.content.decode()
     assert User.objects.filter(username__iexact="grace").count() == 1
 
