@@ -7,4 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("apps.papers.urls")),
+    path("", include("apps.votes.urls")),
+    path("", include("apps.comments.urls")),
+    path("", include("apps.notifications.urls")),
 ]

@@ -1,0 +1,16 @@
+"""Reads for votes: batch look-ups so a list page asks once, not once per paper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from apps.users.models import User
+from apps.votes.models import Vote
+
+
+def paper_ids_voted_by(*, user: User | None, paper_ids: Iterable[int]) -> set[int]:
+    """Which of these papers the user has upvoted, in one query (none for anonymous users)."""
+    ids = list(paper_ids)
+    if user is None or not user.is_authenticated or not ids:
+        return set()
+    return set(Vote.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
