@@ -111,7 +111,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return login_redirect(request, _permalink(comment))
     form = CommentForm(request.POST or None, initial={"body": comment.body})
-    status = 200
+    status, refusal = 200, ""
     if request.method == "POST":
         status = 422
         if form.is_valid():
@@ -128,8 +128,14 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
     elif comment.author_id != request.user.pk or not comment.in_edit_window:
         status = 403
-        form.add_error(None, "You can only edit your own comments, in the first 15 minutes.")
-    context = {"comment": comment, "paper": comment.paper, "form": form, "editing": True}
+        refusal = "You can only edit your own comments, in the first 15 minutes."
+    context = {
+        "comment": comment,
+        "paper": comment.paper,
+        "form": form,
+        "editing": True,
+        "refusal": refusal,
+    }
     if request.htmx:
         return render(request, f"{COMMENT_TEMPLATE}#edit_form", context, status=status)
     return render(request, "comments/comment_form_page.html", context, status=status)
