@@ -29,17 +29,17 @@ class RateLimitExceeded(Exception):
 def ratelimit_hit(*, scope: str, key: str, rate: Rate) -> None:
     """Count one action in the current window; raise when the window is already full.
 
-    ``cache.add`` creates the counter with the window's expiry only if it is missing, and
-    ``incr`` is atomic in Redis, so concurrent requests never under-count.
+    One Redis round trip: ``SET NX EX`` creates the window's counter with its expiry only
+    if it is missing, then ``INCR`` counts atomically, so concurrent requests never
+    under-count and a counter never outlives its window.
     """
     now = int(time.time())
     window_start = now - now % rate.window
-    cache_key = f"ratelimit:{scope}:{key}:{window_start}"
-    cache.add(cache_key, 0, timeout=rate.window + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr: this is the first hit of a new window
-        cache.add(cache_key, 1, timeout=rate.window + 1)
-        count = 1
+    cache_key = cache.make_and_validate_key(f"ratelimit:{scope}:{key}:{window_start}")
+    client = cache._cache.get_client(cache_key, write=True)  # the cache's Redis connection pool
+    pipeline = client.pipeline(transaction=False)
+    pipeline.set(cache_key, 0, ex=rate.window + 1, nx=True)
+    pipeline.incr(cache_key)
+    _, count = pipeline.execute()
     if count > rate.limit:
         raise RateLimitExceeded(rate, retry_after=window_start + rate.window - now)
