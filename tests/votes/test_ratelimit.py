@@ -11,7 +11,7 @@ def test_allows_the_limit_then_refuses_with_the_message_and_retry_after():
     for _ in range(3):
         ratelimit_hit(scope="t", key="u1", rate=RATE)
 
-    with pytest.raises(RateLimitExceeded, match="Slow down.") as refused:
+    with pytest.raises(RateLimitExceeded, match="Slow down") as refused:
         ratelimit_hit(scope="t", key="u1", rate=RATE)
 
     assert 0 < refused.value.retry_after <= 60
