@@ -79,6 +79,7 @@ def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         else:
             if not request.htmx:
                 return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
+            paper.refresh_from_db(fields=["comments_count"])
             comment.paper = paper
             node = CommentNode(comment=comment, depth=comment.depth)
             context = {"paper": paper, "node": node, "parent": parent}

@@ -42,6 +42,7 @@ def test_htmx_post_returns_the_new_comment_and_a_fresh_form(client, paper, autho
     assert 'id="comment-form"' in html
     assert 'hx-swap-oob="true"' in html
     assert "<html" not in html
+    assert '<span id="discussion-count" class="muted" hx-swap-oob="true">(1)</span>' in html
     paper.refresh_from_db()
     assert paper.comments_count == 1
 

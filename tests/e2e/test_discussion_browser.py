@@ -95,6 +95,7 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
     reply_item.wait_for()
     assert "Indeed" in reply_item.inner_text()
     assert page.locator(f"#reply-form-{comment.pk}").count() == 0
+    assert page.locator("#discussion-count").inner_text() == "(2)"
 
     assert page.evaluate("window.__noReload") == "still here"
     assert navigations == []
