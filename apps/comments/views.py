@@ -172,7 +172,7 @@ def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
         voted = bool(comment_ids_voted_by(user=request.user, comment_ids=[comment.pk]))
     if request.htmx:
         node = CommentNode(comment=comment, depth=comment.depth, voted=voted)
-        context = {"comment": comment, "node": node, "vote_error": error}
+        context = {"comment": comment, "node": node, "vote_error": error, "next_url": next_url}
         return render(request, f"{COMMENT_TEMPLATE}#comment_vote", context, status=status)
     if error:
         context = {"message": error, "next_url": next_url}

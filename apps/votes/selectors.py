@@ -14,3 +14,8 @@ def paper_ids_voted_by(*, user: User | None, paper_ids: Iterable[int]) -> set[in
     if user is None or not user.is_authenticated or not ids:
         return set()
     return set(Vote.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
+
+
+def paper_ids_voted_by_user(*, user: User) -> set[int]:
+    """Every paper the user has upvoted (an index-only scan of the one-vote constraint)."""
+    return set(Vote.objects.filter(user=user).values_list("paper_id", flat=True))

@@ -56,7 +56,7 @@ def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         status = 429 if isinstance(exc, RateLimitExceeded) else 403
         voted = bool(paper_ids_voted_by(user=request.user, paper_ids=[paper.pk]))
     if request.htmx:
-        context = {"paper": paper, "voted": voted, "vote_error": error}
+        context = {"paper": paper, "voted": voted, "vote_error": error, "next_url": next_url}
         return render(request, f"{BUTTON_TEMPLATE}#vote_button", context, status=status)
     if error:
         context = {"message": error, "next_url": next_url}

@@ -189,3 +189,33 @@ def test_paper_page_has_the_vote_button(client):
 
     assert 'class="vote-form is-voted"' in html
     assert f'action="/papers/{paper.arxiv_id}/vote"' in html
+
+
+def test_list_without_a_batch_still_asks_once_per_page(rf, django_assert_num_queries):
+    from django.template import Context, Template
+
+    user = make_user()
+    papers = [make_paper() for _ in range(8)]
+    Vote.objects.create(user=user, paper=papers[3])
+    request = rf.get("/papers/trending")
+    request.user = user
+    template = Template(
+        '{% for paper in papers %}{% include "votes/partials/vote_button.html" %}{% endfor %}'
+    )
+
+    with django_assert_num_queries(1):
+        html = template.render(Context({"papers": papers, "request": request}))
+
+    assert html.count('class="vote-form is-voted"') == 1
+    assert html.count('class="vote-form"') == 7
+
+
+def test_htmx_button_keeps_the_page_it_was_on_as_next(client):
+    user, paper = make_user(), make_paper()
+    client.force_login(user)
+
+    html = client.post(
+        vote_url(paper), HTTP_HX_CURRENT_URL="http://testserver/papers/date/2024-10-14", **HTMX
+    ).content.decode()
+
+    assert 'name="next" value="/papers/date/2024-10-14"' in html

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django import template
 
-from apps.votes.selectors import paper_ids_voted_by
+from apps.votes.selectors import paper_ids_voted_by, paper_ids_voted_by_user
 
 register = template.Library()
 
@@ -27,10 +27,18 @@ def voted_paper_ids(context, items: Iterable) -> set[int]:
 
 @register.simple_tag(takes_context=True)
 def paper_is_voted(context, paper) -> bool:
-    """Whether the current user upvoted ``paper``: from the list's batch set when present."""
+    """Whether the current user upvoted ``paper``.
+
+    From the list's batch set when the page made one; otherwise from all the user's votes,
+    fetched once per request, so a list page that did not ask first still makes one query.
+    """
     batch = context.get("voted_paper_ids")
     if batch is not None:
         return paper.pk in batch
     request = context.get("request")
     user = getattr(request, "user", None)
-    return bool(paper_ids_voted_by(user=user, paper_ids=[paper.pk]))
+    if user is None or not user.is_authenticated:
+        return False
+    if not hasattr(request, "_voted_paper_ids"):
+        request._voted_paper_ids = paper_ids_voted_by_user(user=user)
+    return paper.pk in request._voted_paper_ids
