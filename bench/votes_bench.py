@@ -14,6 +14,7 @@ votes) and that every paper's count equals its rows, then removes the bench data
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
 import random
@@ -22,7 +23,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -130,47 +130,66 @@ def start_server(port: int, workers: int, worker_class: str, threads: int) -> su
     raise SystemExit("gunicorn did not start")
 
 
-class Client(threading.Thread):
-    """One concurrent client: toggles votes of its own users on random papers."""
+class Client:
+    """One concurrent client (a coroutine on one keep-alive connection): toggles votes of its
+    own users on random papers. asyncio keeps the load generator light, so the two cores
+    mostly serve requests instead of running 50 client threads."""
 
-    def __init__(self, port, sessions, paper_ids, stop_at, start_barrier):
-        super().__init__(daemon=True)
+    def __init__(self, port: int, sessions: list[str], paper_ids: list[str]) -> None:
         self.port, self.sessions, self.paper_ids = port, sessions, paper_ids
-        self.stop_at, self.start_barrier = stop_at, start_barrier
         self.state: dict[tuple[str, str], bool] = {}
         self.latencies: list[float] = []
         self.errors: dict[int, int] = {}
         self.random = random.Random()
 
-    def run(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        self.start_barrier.wait()
-        while time.monotonic() < self.stop_at:
+    def _request(self, session: str, paper_id: str) -> bytes:
+        return (
+            f"POST /papers/{paper_id}/vote HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{self.port}\r\n"
+            f"Cookie: sessionid={session}; csrftoken={CSRF_TOKEN}\r\n"
+            f"X-CSRFToken: {CSRF_TOKEN}\r\n"
+            "HX-Request: true\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 0\r\n\r\n"
+        ).encode()
+
+    async def run(self, stop_at: float) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        while time.monotonic() < stop_at:
             session = self.random.choice(self.sessions)
             paper_id = self.random.choice(self.paper_ids)
-            headers = {
-                "Cookie": f"sessionid={session}; csrftoken={CSRF_TOKEN}",
-                "X-CSRFToken": CSRF_TOKEN,
-                "HX-Request": "true",
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Content-Length": "0",
-            }
             started = time.perf_counter()
             try:
-                conn.request("POST", f"/papers/{paper_id}/vote", headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                writer.write(self._request(session, paper_id))
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length, close = 0, False
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                        close = True
+                body = await reader.readexactly(length)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
                 self.errors[-1] = self.errors.get(-1, 0) + 1
-                continue
-            self.latencies.append(time.perf_counter() - started)
-            if response.status != 200:
-                self.errors[response.status] = self.errors.get(response.status, 0) + 1
-                continue
-            self.state[(session, paper_id)] = b"is-voted" in body.split(b">", 1)[0]
-        conn.close()
+                close, status, body = True, 0, b""
+            if status:
+                self.latencies.append(time.perf_counter() - started)
+            if status == 200:
+                self.state[(session, paper_id)] = b"is-voted" in body.split(b">", 1)[0]
+            elif status:
+                self.errors[status] = self.errors.get(status, 0) + 1
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.close()
+
+
+async def run_clients(clients: list[Client], seconds: float) -> float:
+    started = time.monotonic()
+    await asyncio.gather(*(client.run(started + seconds) for client in clients))
+    return time.monotonic() - started
 
 
 def verify(clients: list[Client], session_users: dict[str, int]) -> tuple[int, int, int]:
@@ -220,17 +239,10 @@ def main() -> None:
     port = free_port()
     server = start_server(port, args.workers, args.worker_class, args.threads)
     try:
-        per_client = [sessions[n :: args.clients] for n in range(args.clients)]
-        barrier = threading.Barrier(args.clients + 1)
-        stop_at = time.monotonic() + args.seconds + 0.5
-        clients = [Client(port, own, paper_ids, stop_at, barrier) for own in per_client]
-        for client in clients:
-            client.start()
-        barrier.wait()
-        started = time.monotonic()
-        for client in clients:
-            client.join()
-        elapsed = time.monotonic() - started
+        clients = [
+            Client(port, sessions[n :: args.clients], paper_ids) for n in range(args.clients)
+        ]
+        elapsed = asyncio.run(run_clients(clients, args.seconds))
     finally:
         server.terminate()
         server.wait(timeout=30)

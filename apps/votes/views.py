@@ -42,7 +42,8 @@ def login_redirect(request: HttpRequest, next_url: str) -> HttpResponse:
 @require_POST
 def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Toggle the user's upvote: the button in place for htmx, a redirect back without JS."""
-    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    # Only what the button shows: the hot path skips the abstract and the search vector.
+    paper = get_object_or_404(Paper.objects.only("arxiv_id", "upvotes_count"), arxiv_id=arxiv_id)
     next_url = safe_next_url(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
         request.session[PENDING_VOTE_SESSION_KEY] = paper.pk
