@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from apps.comments.models import Comment, CommentVote
 from apps.papers.models import Paper
 from apps.users.models import User
@@ -36,6 +38,15 @@ class Thread:
     sort: str
     focus: Comment | None = None
     sorts = SORTS
+
+
+def comments_by_user(*, user: User) -> QuerySet[Comment]:
+    """A user's visible comments, newest first, with their papers (for profiles)."""
+    return (
+        Comment.objects.filter(author=user, is_deleted=False)
+        .select_related("paper")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def comment_ids_voted_by(*, user: User | None, comment_ids: Iterable[int]) -> set[int]:

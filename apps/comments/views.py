@@ -10,12 +10,14 @@ from apps.comments import services
 from apps.comments.forms import CommentForm
 from apps.comments.models import Comment
 from apps.comments.selectors import CommentNode, comment_ids_voted_by, comment_thread
-from apps.core.ratelimit import RateLimitExceeded
+from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
 from apps.votes.views import login_redirect, safe_next_url
 
 COMMENT_TEMPLATE = "comments/partials/comment.html"
 DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
+# Previews follow typing (debounced), so the limit is generous; it stops scripted abuse.
+PREVIEW_RATE = Rate(limit=120, window=60, message="Preview paused: you are typing very fast.")
 
 
 def _paper_url(paper: Paper) -> str:
@@ -185,6 +187,10 @@ def comment_preview(request: HttpRequest) -> HttpResponse:
     """The Markdown as it will look once posted (sanitised the same way)."""
     if not request.user.is_authenticated:
         return HttpResponse('<p class="muted">Log in to preview.</p>', status=403)
+    try:
+        ratelimit_hit(scope="preview", key=str(request.user.pk), rate=PREVIEW_RATE)
+    except RateLimitExceeded as exc:
+        return render(request, "comments/partials/preview.html", {"message": str(exc)}, status=429)
     try:
         body = services.comment_body_clean(request.POST.get("body", ""))
     except ValidationError as exc:

@@ -293,3 +293,28 @@ def test_paper_page_with_500_comments_renders_with_constant_queries(client, pape
     assert many == few
     assert html.count('class="comment"') + html.count("Continue this thread") >= 400
     assert many <= 15
+
+
+def test_preview_is_rate_limited(client, author):
+    from apps.comments.views import PREVIEW_RATE
+
+    for _ in range(PREVIEW_RATE.limit):
+        client.post("/comments/preview", {"body": "x"}, **HTMX)
+
+    response = client.post("/comments/preview", {"body": "x"}, **HTMX)
+
+    assert response.status_code == 429
+    assert "typing very fast" in response.content.decode()
+
+
+def test_profile_selector_lists_visible_comments_newest_first(paper):
+    from apps.comments.selectors import comments_by_user
+    from apps.comments.services import comment_delete
+
+    user = make_user()
+    first = comment_create(author=user, paper=paper, body="first")
+    second = comment_create(author=user, paper=paper, body="second")
+    gone = comment_create(author=user, paper=paper, body="gone")
+    comment_delete(comment=gone, user=user)
+
+    assert list(comments_by_user(user=user)) == [second, first]

@@ -61,3 +61,25 @@ def test_many_users_voting_at_once_and_a_double_click_leave_count_equal_to_rows(
     )
     assert counts == {paper.pk: 0, other.pk: 20}
     assert Vote.objects.filter(paper=other).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_comment_votes_and_comments_keep_counters_equal_to_rows():
+    from apps.comments.models import Comment, CommentVote
+    from apps.comments.services import comment_create, comment_vote_toggle
+
+    paper = make_paper()
+    users = [make_user() for _ in range(30)]
+    comment = comment_create(author=users[0], paper=paper, body="Root")
+    calls = [lambda user=user: comment_vote_toggle(user=user, comment=comment) for user in users]
+    calls += [
+        lambda user=user: comment_create(author=user, paper=paper, body="Me too", parent=comment)
+        for user in users[:20]
+    ]
+
+    _run_concurrently(calls)
+
+    comment.refresh_from_db()
+    paper.refresh_from_db()
+    assert comment.upvotes_count == CommentVote.objects.filter(comment=comment).count() == 30
+    assert paper.comments_count == Comment.objects.filter(paper=paper).count() == 21
