@@ -318,3 +318,23 @@ def test_profile_selector_lists_visible_comments_newest_first(paper):
     comment_delete(comment=gone, user=user)
 
     assert list(comments_by_user(user=user)) == [second, first]
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/papers/2410.09692/comments", {"body": "x", "parent": "abc"}),
+        ("/papers/2410.09692/comments", {"body": "x", "parent": "99999999999999999999"}),
+        ("/papers/2410.09692/comments", {"parent": "1"}),
+        ("/papers/2410.09692/comments", {"body": "\x00"}),
+        ("/comments/999999/edit", {"body": "x"}),
+        ("/comments/999999/delete", {}),
+        ("/comments/999999/vote", {}),
+        ("/papers/2410.00000/comments", {"body": "x"}),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx_and_changes_nothing(client, paper, author, path, data):
+    for headers in ({}, HTMX):
+        response = client.post(path, data, **headers)
+        assert 400 <= response.status_code < 500, response.status_code
+    assert not Comment.objects.exists()

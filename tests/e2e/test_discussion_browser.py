@@ -101,3 +101,37 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
     assert navigations == []
     assert Vote.objects.filter(user=user, paper=paper).exists()
     assert Comment.objects.filter(parent=comment, author=user).exists()
+
+
+def test_edit_upvote_and_delete_a_comment_in_place(browser_page, live_server):
+    from apps.comments.services import comment_create
+
+    user = make_user("grace")
+    other = make_user("kurt")
+    entry = make_entry(day=dt.date(2024, 10, 14))
+    mine = comment_create(author=user, paper=entry.paper, body="Frist!")
+    theirs = comment_create(author=other, paper=entry.paper, body="A good point about $\\beta$")
+    log_in(browser_page, live_server, user)
+    page = browser_page.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
+    page.goto(f"{live_server.url}/papers/{entry.paper.arxiv_id}")
+    page.evaluate("window.__noReload = 'still here'")
+
+    page.locator(f"#comment-{mine.pk} .comment-actions a", has_text="Edit").click()
+    editor = page.locator(f"#edit-body-{mine.pk}")
+    editor.fill("First, with **emphasis**")
+    page.locator(f"#comment-{mine.pk} button[type=submit]").click()
+    page.wait_for_selector(f"#comment-{mine.pk} .comment-body strong")
+    assert page.locator(f"#comment-{mine.pk} .edited").inner_text() == "edited"
+
+    page.locator(f"#comment-{theirs.pk} .comment-vote button").click()
+    page.wait_for_selector(f"#comment-{theirs.pk} .comment-vote.is-voted")
+    assert page.locator(f"#comment-{theirs.pk} .comment-vote .vote-count").inner_text() == "1"
+
+    page.locator(f"#comment-{mine.pk} .comment-actions button", has_text="Delete").click()
+    page.wait_for_selector(f"#c-{mine.pk}", state="detached")
+
+    assert page.evaluate("window.__noReload") == "still here"
+    assert not Comment.objects.filter(pk=mine.pk).exists()
+    theirs.refresh_from_db()
+    assert theirs.upvotes_count == 1
