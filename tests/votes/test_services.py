@@ -83,3 +83,15 @@ def test_batch_lookup_answers_for_many_papers_in_one_query(django_assert_num_que
         voted = paper_ids_voted_by(user=user, paper_ids=[paper.pk for paper in papers])
 
     assert voted == {paper.pk for paper in papers[:3]}
+
+
+def test_profile_selector_lists_upvoted_papers_latest_vote_first():
+    from apps.votes.selectors import papers_upvoted_by
+
+    user = make_user()
+    first, second, unvoted = make_paper(), make_paper(), make_paper()
+    paper_vote_toggle(user=user, paper=first)
+    paper_vote_toggle(user=user, paper=second)
+    paper_vote_toggle(user=make_user(), paper=unvoted)
+
+    assert list(papers_upvoted_by(user=user)) == [second, first]
