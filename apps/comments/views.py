@@ -149,7 +149,11 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
     if not request.user.is_authenticated:
         return login_redirect(request, _permalink(comment))
-    removed = services.comment_delete(comment=comment, user=request.user)
+    try:
+        removed = services.comment_delete(comment=comment, user=request.user)
+    except PermissionDenied as exc:
+        refused = HttpResponse(str(exc), status=403, content_type="text/plain")
+        return reswap(refused, "none") if request.htmx else refused
     if not request.htmx:
         return redirect(_paper_url(comment.paper))
     if removed:

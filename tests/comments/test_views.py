@@ -192,7 +192,10 @@ def test_delete_in_place_removes_or_leaves_placeholder(client, paper, author):
 def test_cannot_delete_someone_elses_comment(client, paper, author):
     theirs = comment_create(author=make_user(), paper=paper, body="theirs")
 
-    assert client.post(f"/comments/{theirs.pk}/delete", **HTMX).status_code == 403
+    response = client.post(f"/comments/{theirs.pk}/delete", **HTMX)
+    assert response.status_code == 403
+    assert response["HX-Reswap"] == "none"  # the comment stays on the page as it was
+    assert "Only the author" in response.content.decode()
     assert Comment.objects.filter(pk=theirs.pk).exists()
 
 
