@@ -102,6 +102,8 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
         return login_redirect(request, _permalink(parent))
     if parent.is_deleted:
         raise Http404("This comment was deleted.")
+    if request.htmx and request.GET.get("cancel"):
+        return HttpResponse("")  # empties the reply slot
     context = {"paper": parent.paper, "parent": parent, "form": None}
     if request.htmx:
         return render(request, f"{DISCUSSION_TEMPLATE}#comment_form", context)
@@ -113,6 +115,9 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
     if not request.user.is_authenticated:
         return login_redirect(request, _permalink(comment))
+    if request.method == "GET" and request.htmx and request.GET.get("cancel"):
+        context = {"comment": comment, "node": _node(request, comment)}
+        return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     status, refusal = 200, ""
     if request.method == "POST":

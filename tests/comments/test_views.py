@@ -341,3 +341,12 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(client, paper, author, p
         response = client.post(path, data, **headers)
         assert 400 <= response.status_code < 500, response.status_code
     assert not Comment.objects.exists()
+
+
+def test_cancel_reply_and_edit_in_place(client, paper, author):
+    comment = comment_create(author=author, paper=paper, body="text")
+
+    assert client.get(f"/comments/{comment.pk}/reply?cancel=1", **HTMX).content == b""
+    html = client.get(f"/comments/{comment.pk}/edit?cancel=1", **HTMX).content.decode()
+    assert html.lstrip().startswith(f'<article id="comment-{comment.pk}"')
+    assert "<p>text</p>" in html
