@@ -50,6 +50,7 @@ if not os.environ.get("DATABASE_URL"):
 os.environ.update(BENCH_ENV)
 
 import django  # noqa: E402
+import psutil  # noqa: E402
 
 PAPER_PREFIX = "0001."
 USER_PREFIX = "bench-voter-"
@@ -192,6 +193,35 @@ async def run_clients(clients: list[Client], seconds: float) -> float:
     return time.monotonic() - started
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU time of these processes and their children (alive ones)."""
+    total = 0.0
+    for process in processes:
+        for member in [process, *process.children(recursive=True)]:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
+def postgres_postmaster() -> psutil.Process | None:
+    """This site's PostgreSQL server (its own instance, so other sites' load is not counted)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = psutil.Process(cursor.fetchone()[0])
+    return backend.parent()
+
+
+def redis_server() -> psutil.Process:
+    from django.core.cache import cache
+
+    return psutil.Process(cache._cache.get_client().info("server")["process_id"])
+
+
 def verify(clients: list[Client], session_users: dict[str, int]) -> tuple[int, int, int]:
     """(lost or extra votes, papers whose count differs from their rows, votes stored)."""
     from django.db.models import Count
@@ -242,7 +272,15 @@ def main() -> None:
         clients = [
             Client(port, sessions[n :: args.clients], paper_ids) for n in range(args.clients)
         ]
+        measured = [psutil.Process(server.pid)]
+        postmaster = postgres_postmaster()
+        if postmaster is not None:
+            measured.append(postmaster)
+        measured.append(redis_server())
+        cpu_before = cpu_seconds(measured), time.process_time()
         elapsed = asyncio.run(run_clients(clients, args.seconds))
+        server_cpu = cpu_seconds(measured) - cpu_before[0]
+        client_cpu = time.process_time() - cpu_before[1]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -261,6 +299,18 @@ def main() -> None:
     )
     print(f"vote requests: {len(latencies)} ({ok} toggled), errors: {errors or 'none'}")
     print(f"throughput: {len(latencies) / elapsed:.0f} requests/s")
+    # Other programs on the machine take CPU too; the CPU cost per request says what the
+    # site would do with the machine to itself.
+    requests = max(len(latencies), 1)
+    per_request = (server_cpu + client_cpu) / requests
+    print(
+        f"CPU per request: {server_cpu / requests * 1000:.2f} ms server "
+        f"(gunicorn + PostgreSQL + Redis), {client_cpu / requests * 1000:.2f} ms load generator"
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; with the machine to "
+        f"itself that is {os.cpu_count() / per_request:.0f} requests/s"
+    )
     print(
         f"latency ms: median {statistics.median(latencies) * 1000:.1f}, "
         f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f}, "
