@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from apps.comments.models import Comment
+from apps.comments.models import Comment, CommentVote
 from apps.comments.services import comment_create
 from apps.papers.models import Paper
 from apps.users.models import User
@@ -110,9 +110,30 @@ def _seed_votes(users: list[User], papers: list[Paper]) -> None:
         )
 
 
-def _seed_threads(users_by_name: dict[str, User]) -> None:
+def _seed_comment_votes(users: list[User], comments: list[Comment]) -> None:
+    """Some upvotes on the demo comments, so "best" differs from "newest"."""
+    CommentVote.objects.bulk_create(
+        [
+            CommentVote(user=user, comment=comment)
+            for index, comment in enumerate(comments)
+            for position, user in enumerate(users)
+            if user.pk != comment.author_id and (index + position) % 3 == 0
+        ],
+        ignore_conflicts=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Comment._meta.db_table} AS c SET upvotes_count = "  # noqa: S608 - table names from models
+            f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
+            "WHERE c.id = ANY(%s)",
+            [[comment.pk for comment in comments]],
+        )
+
+
+def _seed_threads(users_by_name: dict[str, User]) -> list[Comment]:
     arxiv_ids = [arxiv_id for arxiv_id, _ in DEMO_THREADS]
     papers = Paper.objects.in_bulk(arxiv_ids, field_name="arxiv_id")
+    seeded: list[Comment] = []
     for arxiv_id, posts in DEMO_THREADS:
         paper = papers.get(arxiv_id)
         if paper is None:
@@ -127,13 +148,16 @@ def _seed_threads(users_by_name: dict[str, User]) -> None:
             if comment is None:
                 comment = comment_create(author=author, paper=paper, body=body, parent=parent)
             created.append(comment)
+        seeded.extend(created)
+    return seeded
 
 
 @transaction.atomic
 def seed_community(*, users: list[User], papers: list[Paper]) -> CommunitySummary:
     """Upvotes on the demo papers and a few discussion threads with maths and code."""
     _seed_votes(users, papers)
-    _seed_threads({user.username: user for user in users})
+    comments = _seed_threads({user.username: user for user in users})
+    _seed_comment_votes(users, comments)
     return CommunitySummary(
         votes=Vote.objects.filter(paper__in=papers).count(),
         comments=Comment.objects.filter(paper__in=papers).count(),

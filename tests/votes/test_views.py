@@ -219,3 +219,25 @@ def test_htmx_button_keeps_the_page_it_was_on_as_next(client):
     ).content.decode()
 
     assert 'name="next" value="/papers/date/2024-10-14"' in html
+
+
+def test_pending_vote_is_applied_through_a_real_login_form(client):
+    """The admin log-in form stands in for any form that calls Django's ``login()``."""
+    paper = make_paper()
+    user = make_user("dora", is_staff=True)
+    user.set_password("correct horse battery")
+    user.save()
+    client.post(vote_url(paper), {"next": paper.get_absolute_url()})
+
+    response = client.post(
+        "/admin/login/",
+        {
+            "username": "dora",
+            "password": "correct horse battery",
+            "next": paper.get_absolute_url(),
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == paper.get_absolute_url()
+    assert Vote.objects.filter(user=user, paper=paper).exists()
