@@ -61,8 +61,9 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
     paper = entry.paper
     log_in(browser_page, live_server, user)
     page = browser_page.new_page()
-    navigations = []
+    navigations, errors = [], []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
     page.evaluate("window.__noReload = 'still here'")
@@ -99,6 +100,7 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
 
     assert page.evaluate("window.__noReload") == "still here"
     assert navigations == []
+    assert errors == []
     assert Vote.objects.filter(user=user, paper=paper).exists()
     assert Comment.objects.filter(parent=comment, author=user).exists()
 
