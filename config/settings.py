@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.users",
     "apps.papers",
+    "apps.votes",
+    "apps.comments",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,7 @@ urlpatterns = [
     path("", include("apps.users.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.papers.urls")),
+    path("", include("apps.votes.urls")),
+    path("", include("apps.comments.urls")),
+    path("", include("apps.notifications.urls")),
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.comments.demo import seed_community
 from apps.papers.arxiv_ids import ARXIV_ID_RE
 from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
 from apps.users.models import User
@@ -91,9 +92,11 @@ def seed_demo(*, today: dt.date | None = None) -> DemoSummary:
     days = [today - dt.timedelta(days=offset) for offset in range(DEMO_DAYS)]
     users = _demo_users()
     records, skipped = demo_records()
+    papers = []
     per_day = -(-len(records) // DEMO_DAYS)
     for index, record in enumerate(records):
         paper, _ = paper_upsert(record=record)
+        papers.append(paper)
         day = days[index // per_day]
         submitted_at = dt.datetime.combine(day, dt.time(8, 0), tzinfo=dt.UTC) + dt.timedelta(
             minutes=7 * (index % per_day)
@@ -101,4 +104,5 @@ def seed_demo(*, today: dt.date | None = None) -> DemoSummary:
         daily_entry_place(
             paper=paper, day=day, submitted_by=users[index % len(users)], submitted_at=submitted_at
         )
+    seed_community(users=users, papers=papers)
     return DemoSummary(papers=len(records), skipped=skipped, days=days, users=len(users))

@@ -1,0 +1,72 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+MAX_BODY_LENGTH = 10_000
+EDIT_WINDOW = dt.timedelta(minutes=15)
+
+
+class Comment(models.Model):
+    """A Markdown comment on a paper, possibly a reply; ``body_html`` is sanitised on save."""
+
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(max_length=MAX_BODY_LENGTH)
+    body_html = models.TextField()
+    upvotes_count = models.PositiveIntegerField(default=0)
+    # Deleted comments that still have replies stay as "[deleted]" so the thread holds.
+    is_deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["paper", "created_at"], name="comments_paper_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), MAX_BODY_LENGTH),
+                name="comments_comment_body_length",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.paper_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"/papers/{self.paper.arxiv_id}/comments/{self.pk}"
+
+    @property
+    def in_edit_window(self) -> bool:
+        return not self.is_deleted and timezone.now() - self.created_at <= EDIT_WINDOW
+
+
+class CommentVote(models.Model):
+    """One user's upvote on one comment; ``Comment.upvotes_count`` is recomputed from these."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_votes"
+    )
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "comment"], name="comments_commentvote_one_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ▲ comment {self.comment_id}"

@@ -1,0 +1,174 @@
+"""Comments: create, edit, delete and upvote, keeping the denormalised counters exact.
+
+Counters follow the same rule as paper votes: lock the row that holds the counter, change the
+rows, then recompute the counter from them in one UPDATE inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.comments.models import EDIT_WINDOW, MAX_BODY_LENGTH, Comment, CommentVote
+from apps.core.markdown import mentioned_usernames, render_markdown
+from apps.core.ratelimit import Rate, ratelimit_hit
+from apps.notifications.services import notifications_for_comment
+from apps.papers.models import Paper
+from apps.users.models import User
+from apps.votes.services import VOTE_RATE
+
+COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
+COMMENT_DAILY_RATE = Rate(limit=200, window=86_400, message="You reached today's comment limit.")
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    body: str
+    html: str
+    mentioned: list[User]
+
+
+def _check_active(user: User, action: str) -> None:
+    if not user.is_active or user.is_banned:
+        raise PermissionDenied(f"Your account cannot {action}.")
+
+
+def comment_body_clean(body: str) -> str:
+    """Normalise line endings and check the length; the message says what to do."""
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError("Write something before posting.", code="empty")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(
+            f"Comments can be at most {MAX_BODY_LENGTH:,} characters; this one has {len(body):,}.",
+            code="too_long",
+        )
+    return body
+
+
+def comment_body_render(*, body: str) -> RenderedBody:
+    """Markdown → sanitised HTML, with @mentions of existing users linked."""
+    candidates = mentioned_usernames(body)
+    mentioned = (
+        list(User.objects.annotate(handle=Lower("username")).filter(handle__in=candidates))
+        if candidates
+        else []
+    )
+    html = render_markdown(body, known_usernames=[user.username for user in mentioned])
+    return RenderedBody(body=body, html=html, mentioned=mentioned)
+
+
+def _recount_comments(paper_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Paper._meta.db_table} SET comments_count = "  # noqa: S608 - table names from models
+            f"(SELECT COUNT(*) FROM {Comment._meta.db_table} "
+            "WHERE paper_id = %s AND NOT is_deleted) WHERE id = %s",
+            [paper_id, paper_id],
+        )
+
+
+def _lock_paper(paper_id: int) -> None:
+    list(Paper.objects.select_for_update().filter(pk=paper_id).values_list("pk"))
+
+
+def comment_create(
+    *, author: User, paper: Paper, body: str, parent: Comment | None = None
+) -> Comment:
+    """Post a comment (or a reply to ``parent``) and notify who it replies to or mentions."""
+    _check_active(author, "comment")
+    body = comment_body_clean(body)
+    if parent is not None and (parent.paper_id != paper.pk or parent.is_deleted):
+        raise ValidationError("You can only reply to a visible comment on this paper.")
+    ratelimit_hit(scope="comment", key=str(author.pk), rate=COMMENT_RATE)
+    ratelimit_hit(scope="comment-day", key=str(author.pk), rate=COMMENT_DAILY_RATE)
+    rendered = comment_body_render(body=body)
+    with transaction.atomic():
+        _lock_paper(paper.pk)
+        comment = Comment.objects.create(
+            paper=paper,
+            author=author,
+            parent=parent,
+            depth=parent.depth + 1 if parent else 0,
+            body=rendered.body,
+            body_html=rendered.html,
+        )
+        _recount_comments(paper.pk)
+        notifications_for_comment(comment=comment, mentioned_users=rendered.mentioned)
+    return comment
+
+
+def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
+    """The author may edit within the edit window; the comment then shows as edited."""
+    _check_active(user, "edit comments")
+    if comment.author_id != user.pk:
+        raise PermissionDenied("Only the author can edit this comment.")
+    if comment.is_deleted:
+        raise PermissionDenied("This comment was deleted.")
+    if timezone.now() - comment.created_at > EDIT_WINDOW:
+        minutes = int(EDIT_WINDOW.total_seconds() // 60)
+        raise PermissionDenied(f"Comments can only be edited in the first {minutes} minutes.")
+    body = comment_body_clean(body)
+    rendered = comment_body_render(body=body)
+    comment.body = rendered.body
+    comment.body_html = rendered.html
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def comment_delete(*, comment: Comment, user: User) -> bool:
+    """Delete by the author. Returns True when the row is gone, False when it stays as
+    "[deleted]" because it has replies. Deleted ancestors left without replies go too."""
+    if comment.author_id != user.pk:
+        raise PermissionDenied("Only the author can delete this comment.")
+    with transaction.atomic():
+        _lock_paper(comment.paper_id)
+        if comment.replies.exists():
+            Comment.objects.filter(pk=comment.pk).update(is_deleted=True, body="", body_html="")
+            comment.is_deleted, comment.body, comment.body_html = True, "", ""
+            removed = False
+        else:
+            parent_id = comment.parent_id
+            comment.delete()
+            removed = True
+            while parent_id is not None:
+                parent = Comment.objects.filter(pk=parent_id, is_deleted=True).first()
+                if parent is None or parent.replies.exists():
+                    break
+                parent_id = parent.parent_id
+                parent.delete()
+        _recount_comments(comment.paper_id)
+    return removed
+
+
+@dataclass(frozen=True)
+class CommentVoteState:
+    voted: bool
+    upvotes_count: int
+
+
+def comment_vote_toggle(*, user: User, comment: Comment) -> CommentVoteState:
+    """Upvote a comment or take the upvote back; the count is recounted from the rows."""
+    _check_active(user, "vote")
+    if comment.is_deleted:
+        raise PermissionDenied("Deleted comments cannot be voted on.")
+    ratelimit_hit(scope="vote", key=str(user.pk), rate=VOTE_RATE)
+    with transaction.atomic():
+        list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
+        deleted, _ = CommentVote.objects.filter(user=user, comment=comment).delete()
+        if not deleted:
+            CommentVote.objects.create(user=user, comment=comment)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Comment._meta.db_table} SET upvotes_count = "  # noqa: S608 - table names from models
+                f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} WHERE comment_id = %s) "
+                "WHERE id = %s RETURNING upvotes_count",
+                [comment.pk, comment.pk],
+            )
+            comment.upvotes_count = cursor.fetchone()[0]
+    return CommentVoteState(voted=not deleted, upvotes_count=comment.upvotes_count)

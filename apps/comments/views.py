@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from apps.comments import services
+from apps.comments.forms import CommentForm
+from apps.comments.models import Comment
+from apps.comments.selectors import CommentNode, comment_ids_voted_by, comment_thread
+from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
+from apps.papers.models import Paper
+from apps.votes.views import login_redirect, safe_next_url
+
+COMMENT_TEMPLATE = "comments/partials/comment.html"
+DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
+# Previews follow typing (debounced), so the limit is generous; it stops scripted abuse.
+PREVIEW_RATE = Rate(limit=120, window=60, message="Preview paused: you are typing very fast.")
+
+
+def _paper_url(paper: Paper) -> str:
+    return f"{paper.get_absolute_url()}#discussion"
+
+
+def _permalink(comment: Comment) -> str:
+    return f"/papers/{comment.paper.arxiv_id}/comments/{comment.pk}"
+
+
+def _refusal(form: CommentForm, exc: Exception) -> int:
+    """Put a service's refusal on the form; the status code says which kind it was."""
+    if isinstance(exc, RateLimitExceeded):
+        form.add_error(None, str(exc))
+        return 429
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or "You cannot do that.")
+        return 403
+    form.add_error(None, exc)
+    return 422
+
+
+def _node(request: HttpRequest, comment: Comment) -> CommentNode:
+    voted = comment_ids_voted_by(user=request.user, comment_ids=[comment.pk])
+    return CommentNode(comment=comment, depth=comment.depth, voted=comment.pk in voted)
+
+
+def _comment_for(pk: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("paper", "author"), pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """GET: the thread in another sort order. POST: a new comment or reply."""
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    if request.method == "GET":
+        sort = request.GET.get("sort", "")
+        if not request.htmx:
+            return redirect(f"{paper.get_absolute_url()}?sort={sort}#discussion")
+        thread = comment_thread(paper=paper, user=request.user, sort=sort)
+        return render(request, f"{DISCUSSION_TEMPLATE}#thread", {"paper": paper, "thread": thread})
+    if not request.user.is_authenticated:
+        return login_redirect(request, _paper_url(paper))
+    form = CommentForm(request.POST)
+    parent, status = None, 422
+    if form.is_valid() and form.cleaned_data["parent"]:
+        parent = (
+            Comment.objects.select_related("author")
+            .filter(pk=form.cleaned_data["parent"], paper=paper)
+            .first()
+        )
+        if parent is None:
+            form.add_error(None, "The comment you replied to no longer exists.")
+    if form.is_valid():
+        try:
+            comment = services.comment_create(
+                author=request.user, paper=paper, body=form.cleaned_data["body"], parent=parent
+            )
+        except (ValidationError, PermissionDenied, RateLimitExceeded) as exc:
+            status = _refusal(form, exc)
+        else:
+            if not request.htmx:
+                return redirect(f"{paper.get_absolute_url()}#comment-{comment.pk}")
+            paper.refresh_from_db(fields=["comments_count"])
+            comment.paper = paper
+            node = CommentNode(comment=comment, depth=comment.depth)
+            context = {"paper": paper, "node": node, "parent": parent}
+            return render(request, "comments/partials/created.html", context)
+    context = {"paper": paper, "form": form, "parent": parent}
+    if request.htmx:
+        response = render(request, f"{DISCUSSION_TEMPLATE}#comment_form", context, status=status)
+        form_id = f"reply-form-{parent.pk}" if parent else "comment-form"
+        return reswap(retarget(response, f"#{form_id}"), "outerHTML")
+    return render(request, "comments/comment_form_page.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reply form: inline under the comment with htmx, a page of its own without."""
+    parent = _comment_for(pk)
+    if not request.user.is_authenticated:
+        return login_redirect(request, _permalink(parent))
+    if parent.is_deleted:
+        raise Http404("This comment was deleted.")
+    if request.htmx and request.GET.get("cancel"):
+        return HttpResponse("")  # empties the reply slot
+    context = {"paper": parent.paper, "parent": parent, "form": None}
+    if request.htmx:
+        return render(request, f"{DISCUSSION_TEMPLATE}#comment_form", context)
+    return render(request, "comments/comment_form_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(pk)
+    if not request.user.is_authenticated:
+        return login_redirect(request, _permalink(comment))
+    if request.method == "GET" and request.htmx and request.GET.get("cancel"):
+        context = {"comment": comment, "node": _node(request, comment)}
+        return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status, refusal = 200, ""
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.comment_update(
+                    comment=comment, user=request.user, body=form.cleaned_data["body"]
+                )
+            except (ValidationError, PermissionDenied, RateLimitExceeded) as exc:
+                status = _refusal(form, exc)
+            else:
+                if not request.htmx:
+                    return redirect(_permalink(comment))
+                context = {"comment": comment, "node": _node(request, comment)}
+                return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
+    elif comment.author_id != request.user.pk or not comment.in_edit_window:
+        status = 403
+        refusal = "You can only edit your own comments, in the first 15 minutes."
+    context = {
+        "comment": comment,
+        "paper": comment.paper,
+        "form": form,
+        "editing": True,
+        "refusal": refusal,
+    }
+    if request.htmx:
+        return render(request, f"{COMMENT_TEMPLATE}#edit_form", context, status=status)
+    return render(request, "comments/comment_form_page.html", context, status=status)
+
+
+@require_POST
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(pk)
+    if not request.user.is_authenticated:
+        return login_redirect(request, _permalink(comment))
+    try:
+        removed = services.comment_delete(comment=comment, user=request.user)
+    except PermissionDenied as exc:
+        refused = HttpResponse(str(exc), status=403, content_type="text/plain")
+        return reswap(refused, "none") if request.htmx else refused
+    if not request.htmx:
+        return redirect(_paper_url(comment.paper))
+    if removed:
+        return reswap(retarget(HttpResponse(""), f"#c-{pk}"), "delete")
+    context = {"comment": comment, "node": _node(request, comment)}
+    return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
+
+
+@require_POST
+def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(pk)
+    next_url = safe_next_url(request, _permalink(comment))
+    if not request.user.is_authenticated:
+        return login_redirect(request, next_url)
+    error, status = "", 200
+    try:
+        state = services.comment_vote_toggle(user=request.user, comment=comment)
+        voted = state.voted
+    except (PermissionDenied, RateLimitExceeded) as exc:
+        error = str(exc)
+        status = 429 if isinstance(exc, RateLimitExceeded) else 403
+        voted = bool(comment_ids_voted_by(user=request.user, comment_ids=[comment.pk]))
+    if request.htmx:
+        node = CommentNode(comment=comment, depth=comment.depth, voted=voted)
+        context = {"comment": comment, "node": node, "vote_error": error, "next_url": next_url}
+        return render(request, f"{COMMENT_TEMPLATE}#comment_vote", context, status=status)
+    if error:
+        context = {"message": error, "next_url": next_url}
+        return render(request, "votes/vote_refused.html", context, status=status)
+    return redirect(next_url)
+
+
+@require_POST
+def comment_preview(request: HttpRequest) -> HttpResponse:
+    """The Markdown as it will look once posted (sanitised the same way)."""
+    if not request.user.is_authenticated:
+        return HttpResponse('<p class="muted">Log in to preview.</p>', status=403)
+    try:
+        ratelimit_hit(scope="preview", key=str(request.user.pk), rate=PREVIEW_RATE)
+    except RateLimitExceeded as exc:
+        return render(request, "comments/partials/preview.html", {"message": str(exc)}, status=429)
+    try:
+        body = services.comment_body_clean(request.POST.get("body", ""))
+    except ValidationError as exc:
+        empty = exc.code == "empty"
+        return render(
+            request,
+            "comments/partials/preview.html",
+            {"message": "Nothing to preview yet." if empty else exc.messages[0]},
+        )
+    html = services.comment_body_render(body=body).html
+    return render(request, "comments/partials/preview.html", {"html": html})
+
+
+def comment_permalink(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
+    """One comment and its replies (where "continue this thread" leads)."""
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    thread = comment_thread(
+        paper=paper, user=request.user, sort=request.GET.get("sort", ""), focus_id=pk
+    )
+    if thread.focus is None:
+        raise Http404("No such comment on this paper.")
+    return render(request, "comments/permalink.html", {"paper": paper, "thread": thread})

@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """Someone replied to or mentioned ``recipient`` in ``comment``."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "replied to your comment"
+        MENTION = "mention", "mentioned you"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    comment = models.ForeignKey(
+        "comments.Comment", on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the email went out, so a redelivered task does not send it twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_time"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notif_recipient_unread",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "comment"], name="notif_one_per_recipient_comment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient_id}"
+
+
+class NotificationPreference(models.Model):
+    """Which notification emails a user wants; no row means the defaults (all on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_on_reply = models.BooleanField("Email me when someone replies to me", default=True)
+    email_on_mention = models.BooleanField("Email me when someone mentions me", default=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user_id}"
+
+    def wants_email(self, kind: str) -> bool:
+        return self.email_on_reply if kind == Notification.Kind.REPLY else self.email_on_mention

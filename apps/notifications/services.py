@@ -1,0 +1,121 @@
+"""Notifications: written with the comment that causes them, emailed after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from apps.comments.models import Comment
+from apps.notifications.models import Notification, NotificationPreference
+from apps.users.models import User
+
+
+def notification_preference_get(*, user: User) -> NotificationPreference:
+    """The user's preferences, unsaved defaults when they never changed them."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+def notification_preference_update(
+    *, user: User, email_on_reply: bool, email_on_mention: bool
+) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user,
+        defaults={"email_on_reply": email_on_reply, "email_on_mention": email_on_mention},
+    )
+    return preference
+
+
+def notifications_for_comment(
+    *, comment: Comment, mentioned_users: Iterable[User]
+) -> list[Notification]:
+    """Notify the parent's author (reply) and mentioned users; never the comment's author.
+
+    Call inside the transaction that creates the comment: the emails are queued on commit.
+    """
+    recipients: dict[int, tuple[User, str]] = {}
+    parent = comment.parent
+    if parent is not None and parent.author is not None and not parent.is_deleted:
+        recipients[parent.author.pk] = (parent.author, Notification.Kind.REPLY)
+    for user in mentioned_users:
+        recipients.setdefault(user.pk, (user, Notification.Kind.MENTION))
+    recipients.pop(comment.author_id, None)
+    recipients = {pk: item for pk, item in recipients.items() if not item[0].is_banned}
+    if not recipients:
+        return []
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(recipient=user, actor_id=comment.author_id, kind=kind, comment=comment)
+            for user, kind in recipients.values()
+        ]
+    )
+    preferences = {
+        preference.user_id: preference
+        for preference in NotificationPreference.objects.filter(user_id__in=recipients)
+    }
+    from apps.notifications.tasks import send_notification_email
+
+    for notification in notifications:
+        preference = preferences.get(notification.recipient_id) or NotificationPreference()
+        if preference.wants_email(notification.kind) and notification.recipient.email:
+            transaction.on_commit(
+                lambda pk=notification.pk: send_notification_email.delay(notification_id=pk)
+            )
+    return notifications
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> int:
+    """Mark one of the user's notifications read; returns how many changed (0 or 1)."""
+    return Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def _email_text(notification: Notification) -> tuple[str, str]:
+    comment = notification.comment
+    actor = notification.actor.public_name if notification.actor else "Someone"
+    paper = comment.paper
+    verb = notification.get_kind_display()
+    subject = f"{actor} {verb} on “{paper.title[:80]}”"
+    url = f"{settings.SITE_URL}/papers/{paper.arxiv_id}/comments/{comment.pk}"
+    body = (
+        f"{actor} {verb} in the discussion of “{paper.title}”:\n\n"
+        f"{comment.body[:2000]}\n\n"
+        f"Read and reply: {url}\n\n"
+        f"You get this email because of your notification settings; turn these emails off at "
+        f"{settings.SITE_URL}/notifications/settings\n"
+    )
+    return subject, body
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send the notification's email unless already sent, turned off, or the comment is gone."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "actor", "comment__paper")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None or notification.comment.is_deleted:
+            return False
+        recipient = notification.recipient
+        preference = notification_preference_get(user=recipient)
+        if not recipient.email or not preference.wants_email(notification.kind):
+            return False
+        subject, body = _email_text(notification)
+        EmailMultiAlternatives(subject=subject, body=body, to=[recipient.email]).send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.db import models
+
+
+class Vote(models.Model):
+    """One user's upvote on one paper; ``Paper.upvotes_count`` is recomputed from these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_votes"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="votes_vote_one_per_user"),
+        ]
+        indexes = [models.Index(fields=["paper", "created_at"], name="votes_vote_paper_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ▲ {self.paper_id}"

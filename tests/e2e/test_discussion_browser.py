@@ -1,0 +1,139 @@
+"""A real headless Chromium upvotes, comments with maths and replies, without a page reload."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from apps.comments.models import Comment
+from apps.votes.models import Vote
+from tests.factories import make_entry, make_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
+    # still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context()
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def log_in(context, live_server, user) -> None:
+    """A real Django session for ``user``, its cookie set in the browser."""
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_server):
+    user = make_user("ada", display_name="Ada")
+    entry = make_entry(day=dt.date(2024, 10, 14), title="Adaptive learning rates for LoRA")
+    paper = entry.paper
+    log_in(browser_page, live_server, user)
+    page = browser_page.new_page()
+    navigations, errors = [], []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{live_server.url}/papers/{paper.arxiv_id}")
+    page.evaluate("window.__noReload = 'still here'")
+    navigations.clear()
+
+    # Upvote: the button and the count change in place.
+    page.locator(".vote-inline button.vote-button").click()
+    page.wait_for_selector(".vote-inline form.vote-form.is-voted")
+    assert page.locator(".vote-inline .vote-count").inner_text() == "1"
+
+    # A comment with maths, previewed while typing, then posted.
+    textarea = page.locator("#comment-form textarea")
+    textarea.click()
+    textarea.press_sequentially("Euler: $e^{i\\pi} + 1 = 0$")
+    page.wait_for_selector("#preview-new .math-inline")
+    page.locator("#comment-form button[type=submit]").click()
+    comment_item = page.locator("#comment-list > li.comment").first
+    comment_item.wait_for()
+    assert "Euler" in comment_item.locator(".comment-body").inner_text()
+    assert comment_item.locator(".math-inline").count() == 1
+    assert page.locator("#comment-form textarea").input_value() == ""  # a fresh form
+
+    # A reply, in place under the comment.
+    comment = Comment.objects.get()
+    comment_item.locator(".comment-actions a", has_text="Reply").click()
+    reply_box = page.locator(f"#reply-form-{comment.pk} textarea")
+    reply_box.fill("Indeed, and $\\sum_{n} 1/n^2 = \\pi^2/6$ too")
+    page.locator(f"#reply-form-{comment.pk} button[type=submit]").click()
+    reply_item = page.locator(f"#children-{comment.pk} > li.comment")
+    reply_item.wait_for()
+    assert "Indeed" in reply_item.inner_text()
+    assert page.locator(f"#reply-form-{comment.pk}").count() == 0
+    assert page.locator("#discussion-count").inner_text() == "(2)"
+
+    assert page.evaluate("window.__noReload") == "still here"
+    assert navigations == []
+    assert errors == []
+    assert Vote.objects.filter(user=user, paper=paper).exists()
+    assert Comment.objects.filter(parent=comment, author=user).exists()
+
+
+def test_edit_upvote_and_delete_a_comment_in_place(browser_page, live_server):
+    from apps.comments.services import comment_create
+
+    user = make_user("grace")
+    other = make_user("kurt")
+    entry = make_entry(day=dt.date(2024, 10, 14))
+    mine = comment_create(author=user, paper=entry.paper, body="Frist!")
+    theirs = comment_create(author=other, paper=entry.paper, body="A good point about $\\beta$")
+    log_in(browser_page, live_server, user)
+    page = browser_page.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
+    page.goto(f"{live_server.url}/papers/{entry.paper.arxiv_id}")
+    page.evaluate("window.__noReload = 'still here'")
+
+    page.locator(f"#comment-{mine.pk} .comment-actions a", has_text="Edit").click()
+    editor = page.locator(f"#edit-body-{mine.pk}")
+    editor.fill("First, with **emphasis**")
+    page.locator(f"#comment-{mine.pk} button[type=submit]").click()
+    page.wait_for_selector(f"#comment-{mine.pk} .comment-body strong")
+    assert page.locator(f"#comment-{mine.pk} .edited").inner_text() == "edited"
+
+    page.locator(f"#comment-{theirs.pk} .comment-vote button").click()
+    page.wait_for_selector(f"#comment-{theirs.pk} .comment-vote.is-voted")
+    assert page.locator(f"#comment-{theirs.pk} .comment-vote .vote-count").inner_text() == "1"
+
+    page.locator(f"#comment-{mine.pk} .comment-actions button", has_text="Delete").click()
+    page.wait_for_selector(f"#c-{mine.pk}", state="detached")
+
+    assert page.evaluate("window.__noReload") == "still here"
+    assert not Comment.objects.filter(pk=mine.pk).exists()
+    theirs.refresh_from_db()
+    assert theirs.upvotes_count == 1
