@@ -172,3 +172,23 @@ def comment_vote_toggle(*, user: User, comment: Comment) -> CommentVoteState:
             )
             comment.upvotes_count = cursor.fetchone()[0]
     return CommentVoteState(voted=not deleted, upvotes_count=comment.upvotes_count)
+
+
+def comment_votes_remove_all(*, user: User) -> int:
+    """Remove a user's comment upvotes (account deletion) and recount those comments."""
+    with transaction.atomic():
+        comment_ids = list(
+            Comment.objects.select_for_update()
+            .filter(votes__user=user)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        CommentVote.objects.filter(user=user).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Comment._meta.db_table} c SET upvotes_count = "  # noqa: S608 - table names from models
+                f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
+                "WHERE c.id = ANY(%s)",
+                [comment_ids],
+            )
+    return len(comment_ids)

@@ -6,8 +6,11 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from apps.comments import selectors as comments_selectors
+from apps.comments.models import Comment
 from apps.papers.models import Authorship, Paper
 from apps.users.models import AuthorClaim, User
+from apps.votes import selectors as votes_selectors
 
 
 def profile_user(*, username: str) -> User | None:
@@ -34,12 +37,8 @@ def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
 
 
 def papers_upvoted_by(*, user: User) -> QuerySet[Paper]:
-    """Papers this user upvoted, latest vote first.
-
-    Votes are not stored yet: the votes app replaces this body with a query on its rows
-    (same signature, same ordering contract), and the profile tab shows it unchanged.
-    """
-    return _with_authors(Paper.objects.none())
+    """Papers this user upvoted, latest vote first."""
+    return _with_authors(votes_selectors.papers_upvoted_by(user=user))
 
 
 def papers_authored_by(*, user: User) -> QuerySet[Paper]:
@@ -52,13 +51,9 @@ def papers_authored_by(*, user: User) -> QuerySet[Paper]:
     )
 
 
-def comments_by(*, user: User) -> list:
-    """This user's visible comments, newest first.
-
-    Comments are not stored yet: the comments app replaces this body with a queryset of its
-    rows (with their paper selected), and the profile tab renders it.
-    """
-    return []
+def comments_by(*, user: User) -> QuerySet[Comment]:
+    """This user's visible comments, newest first, with their papers."""
+    return comments_selectors.comments_by_user(user=user)
 
 
 def approved_claims_for_papers(*, papers: Iterable[Paper]) -> dict[int, AuthorClaim]:

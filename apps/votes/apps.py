@@ -6,4 +6,4 @@ class VotesConfig(AppConfig):
     label = "votes"
 
     def ready(self) -> None:
-        from apps.votes import receivers  # noqa: F401 - connects the log-in receiver
+        from apps.votes import receivers  # noqa: F401 - connects the account receivers

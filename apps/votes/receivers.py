@@ -1,4 +1,4 @@
-"""Apply the upvote an anonymous visitor asked for, once they have logged in."""
+"""Votes follow accounts: a pending vote is applied at log-in, a deleted account's are removed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
 from apps.users.models import User
-from apps.votes.services import paper_vote_set
+from apps.users.signals import user_deleting
+from apps.votes.services import paper_vote_set, paper_votes_remove_all
 
 PENDING_VOTE_SESSION_KEY = "votes:pending_paper_id"
 
@@ -30,3 +31,8 @@ def apply_pending_vote(sender, request: HttpRequest | None, user: User, **kwargs
         paper_vote_set(user=user, paper=paper, voted=True)
     except (PermissionDenied, RateLimitExceeded):
         return
+
+
+@receiver(user_deleting, dispatch_uid="votes_remove_on_account_deletion")
+def remove_votes_of_deleted_account(sender, user: User, **kwargs) -> None:
+    paper_votes_remove_all(user=user)

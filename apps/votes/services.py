@@ -81,3 +81,27 @@ def paper_vote_toggle(*, user: User, paper: Paper) -> VoteState:
 def paper_vote_set(*, user: User, paper: Paper, voted: bool) -> VoteState:
     """Make the user's vote on the paper exist (or not), whatever it was: idempotent."""
     return _set_vote(user=user, paper=paper, want=voted)
+
+
+_RECOUNT_MANY = (
+    "UPDATE papers_paper p SET upvotes_count = "
+    "(SELECT COUNT(*) FROM votes_vote v WHERE v.paper_id = p.id) WHERE p.id = ANY(%(papers)s)"
+)
+
+
+def paper_votes_remove_all(*, user: User) -> int:
+    """Remove every vote of a user (account deletion) and recount those papers; returns how many.
+
+    The papers are locked in id order, the order every other vote locks them in one at a time,
+    so this cannot deadlock with concurrent votes.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM papers_paper WHERE id IN "
+            "(SELECT paper_id FROM votes_vote WHERE user_id = %(user)s) ORDER BY id FOR UPDATE",
+            {"user": user.pk},
+        )
+        paper_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DELETE FROM votes_vote WHERE user_id = %(user)s", {"user": user.pk})
+        cursor.execute(_RECOUNT_MANY, {"papers": paper_ids})
+    return len(paper_ids)

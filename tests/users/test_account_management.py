@@ -151,3 +151,32 @@ def test_account_deletion_page_requires_login(client):
     response = client.post(reverse("users:delete"), {"confirm_username": "ada"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_account_deletion_removes_votes_keeps_comments_and_counts_stay_true(client, verified_user):
+    from apps.comments.models import Comment
+    from apps.comments.services import comment_create, comment_vote_toggle
+    from apps.votes.models import Vote
+    from apps.votes.services import paper_vote_toggle
+    from tests.factories import make_user
+
+    paper = make_paper()
+    other = make_user("other")
+    for voter in (verified_user, other):
+        paper_vote_toggle(user=voter, paper=paper)
+    comment = comment_create(author=verified_user, paper=paper, body="Nice result, $x^2$.")
+    reply = comment_create(author=other, paper=paper, body="Agreed.", parent=comment)
+    comment_vote_toggle(user=verified_user, comment=reply)
+    comment_vote_toggle(user=other, comment=reply)
+
+    user_delete(user=verified_user)
+
+    paper.refresh_from_db()
+    reply.refresh_from_db()
+    assert paper.upvotes_count == Vote.objects.filter(paper=paper).count() == 1
+    assert reply.upvotes_count == 1
+    kept = Comment.objects.get(pk=comment.pk)
+    assert kept.author is None
+    assert "$x^2$" in kept.body
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert "[deleted user]" in html
