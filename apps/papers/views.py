@@ -47,6 +47,7 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
         previous_period, next_period = selectors.neighbouring_periods(period=period)
         context.update(
             entries=page_obj.object_list,
+            total=page_obj.paginator.count,
             page_obj=page_obj if page_obj.paginator.num_pages > 1 else None,
             previous_period=previous_period,
             next_period=next_period,

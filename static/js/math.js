@@ -3,24 +3,32 @@
 // source stays readable.
 (function () {
   "use strict";
-  var options = {
-    delimiters: [
+  var displayDelimiters = [
       { left: "$$", right: "$$", display: true },
       { left: "\\[", right: "\\]", display: true },
       { left: "$", right: "$", display: false },
       { left: "\\(", right: "\\)", display: false }
-    ],
-    throwOnError: false,
-    strict: "ignore",
-    trust: false
-  };
+  ];
+  // Excerpts (data-math-inline) keep display maths in the line so that cards stay compact.
+  var inlineDelimiters = displayDelimiters.map(function (d) {
+    return { left: d.left, right: d.right, display: false };
+  });
+
+  function options(node) {
+    return {
+      delimiters: node.hasAttribute("data-math-inline") ? inlineDelimiters : displayDelimiters,
+      throwOnError: false,
+      strict: "ignore",
+      trust: false
+    };
+  }
 
   function render(root) {
     if (typeof window.renderMathInElement !== "function") return;
     var nodes = root.querySelectorAll ? root.querySelectorAll(".math") : [];
     for (var i = 0; i < nodes.length; i++) {
       if (!nodes[i].hasAttribute("data-math-rendered")) {
-        window.renderMathInElement(nodes[i], options);
+        window.renderMathInElement(nodes[i], options(nodes[i]));
         nodes[i].setAttribute("data-math-rendered", "");
       }
     }

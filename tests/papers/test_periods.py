@@ -66,6 +66,11 @@ def test_labels_read_naturally():
     assert parse_week("2026-W07").label == "Week 7, 2026 (Feb 9\N{EN DASH}15)"
     assert parse_week("2026-W53").label == "Week 53, 2026 (Dec 28\N{EN DASH}Jan 3)"
     assert parse_month("2026-02").label == "February 2026"
+    assert [parse_day("2026-02-14").short_label, parse_week("2026-W07").short_label] == [
+        "Feb 14",
+        "Week 7",
+    ]
+    assert parse_month("2026-02").short_label == "Feb 2026"
 
 
 # --- Period pages ---------------------------------------------------------------------------
