@@ -101,15 +101,17 @@ def paper_for_page(*, arxiv_id: str) -> Paper | None:
     )
 
 
-SIMILAR_TERMS = 12
+SIMILAR_TERMS = 8
+SIMILAR_CANDIDATES = 300
 SIMILAR_CACHE_SECONDS = 6 * 3600
 
-# The paper's most significant lexemes OR-ed into a tsquery, ranked with ts_rank against every
-# other paper's weighted search_vector through its GIN index. Significant = rare in the corpus
-# (document frequencies come free from ANALYZE's most-common-elements statistics of the
-# column; a lexeme missing there is rarer than all of them), then in the title, then repeated.
-# Rare terms also keep the set of matching papers, which ts_rank must score, small.
-# (No pg_trgm on the embedded PostgreSQL, so full-text it is.)
+# Nearest papers by text, with Postgres full-text search (no pg_trgm on the embedded server):
+# take the paper's most significant lexemes - rare in the corpus first (document frequencies
+# come free from ANALYZE's most-common-elements statistics of the column; a lexeme missing
+# there is rarer than all of them), then in the title, then repeated - find the papers that
+# share at least two of them (or, failing enough of those, one) through the GIN index, and
+# rank at most SIMILAR_CANDIDATES of them with ts_rank on the weighted search_vector. The
+# bound keeps the worst case (very common words) to a few milliseconds at 100k papers.
 _SIMILAR_SQL = """
 WITH common AS (
     SELECT u.lexeme, u.freq
@@ -127,28 +129,51 @@ WITH common AS (
         t.lexeme
     LIMIT %(terms)s
 ), query AS (
-    SELECT string_agg(term, ' | ')::tsquery AS q FROM terms
+    SELECT
+        (SELECT string_agg(term, ' | ')::tsquery FROM terms) AS any_term,
+        (SELECT string_agg('(' || a.term || ' & ' || b.term || ')', ' | ')::tsquery
+         FROM terms a JOIN terms b ON a.term < b.term) AS two_terms
+), candidates AS (
+    SELECT p.id, p.search_vector
+    FROM papers_paper p, query
+    WHERE p.search_vector @@ query.{match} AND p.id <> ALL(%(exclude)s)
+    LIMIT %(candidates)s
 )
-SELECT p.id
-FROM papers_paper p, query
-WHERE p.search_vector @@ query.q AND p.id <> %(id)s
-ORDER BY ts_rank(p.search_vector, query.q) DESC, p.id DESC
+SELECT c.id
+FROM candidates c, query
+ORDER BY ts_rank(c.search_vector, query.any_term) DESC, c.id DESC
 LIMIT %(limit)s
 """
+
+
+def _similar_ids(*, paper_id: int, limit: int) -> list[int]:
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for match in ("two_terms", "any_term"):
+            params = {
+                "id": paper_id,
+                "terms": SIMILAR_TERMS,
+                "candidates": SIMILAR_CANDIDATES,
+                "exclude": [paper_id, *ids],
+                "limit": limit - len(ids),
+            }
+            cursor.execute(_SIMILAR_SQL.format(match=match), params)
+            ids += [row[0] for row in cursor.fetchall()]
+            if len(ids) >= limit:
+                break
+    return ids
 
 
 def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
     """The ``limit`` papers nearest to ``paper`` by text, best first.
 
-    The ranking scans every paper sharing a term, so its ids are cached for a few hours under
-    the paper's ``modified_at``; a page view then costs one primary-key query.
+    The ids are cached for a few hours under the paper's ``modified_at`` (a new version
+    changes it); a page view then costs one primary-key query.
     """
     key = f"papers:similar:{paper.pk}:{paper.modified_at.timestamp()}:{limit}"
     ids = cache.get(key)
     if ids is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_SIMILAR_SQL, {"id": paper.pk, "terms": SIMILAR_TERMS, "limit": limit})
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = _similar_ids(paper_id=paper.pk, limit=limit)
         cache.set(key, ids, SIMILAR_CACHE_SECONDS)
     if not ids:
         return []
