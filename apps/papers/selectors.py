@@ -5,18 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Max, Min, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 
 from apps.papers.models import Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
 
 
-def _authorships() -> Prefetch:
-    return Prefetch(
-        "paper__authorships",
-        queryset=Authorship.objects.select_related("author").order_by("position"),
-    )
+def _authorships(lookup: str = "paper__authorships") -> list[Prefetch | str]:
+    """Ordered authorships, then their authors by primary key.
+
+    Two queries rather than one join: with a large author table PostgreSQL hashes the whole
+    table for the join, while an ``id = ANY(...)`` lookup stays a few index probes.
+    """
+    return [
+        Prefetch(lookup, queryset=Authorship.objects.order_by("position")),
+        f"{lookup}__author",
+    ]
 
 
 def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEntry]:
@@ -28,9 +34,22 @@ def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEn
         DailyEntry.objects.filter(day__range=(start, end))
         .select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
     )
+
+
+def page_of(entries: QuerySet[DailyEntry], *, number: str | int | None, per_page: int) -> Page:
+    """One page of a ranked entries queryset, in two steps.
+
+    The ranking (count, then ids in order) reads only indexes (see the paper's covering
+    index); the wide rows, related objects and authors are then loaded for that page alone.
+    A missing or bad page number gives the first or last page.
+    """
+    page = Paginator(entries.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    page.object_list = list(entries.filter(pk__in=ids)) if ids else []
+    return page
 
 
 def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
@@ -47,11 +66,16 @@ def neighbouring_days(
 ) -> tuple[dt.date | None, dt.date | None]:
     """The nearest day with papers before ``day`` and after ``end`` (default: ``day``).
 
-    Empty days are skipped, so previous/next links never lead to an empty page.
+    Empty days are skipped, so previous/next links never lead to an empty page. One query,
+    two index probes on ``DailyEntry.day``.
     """
-    end = end or day
-    previous_day = DailyEntry.objects.filter(day__lt=day).aggregate(d=Max("day"))["d"]
-    next_day = DailyEntry.objects.filter(day__gt=end).aggregate(d=Min("day"))["d"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(day) FROM papers_dailyentry WHERE day < %s),"
+            " (SELECT min(day) FROM papers_dailyentry WHERE day > %s)",
+            [day, end or day],
+        )
+        previous_day, next_day = cursor.fetchone()
     return previous_day, next_day
 
 
@@ -70,7 +94,7 @@ def daily_entries_recent(*, limit: int) -> QuerySet[DailyEntry]:
     return (
         DailyEntry.objects.select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")[:limit]
     )
 
@@ -80,7 +104,7 @@ def daily_entries_trending(*, limit: int = 50) -> QuerySet[DailyEntry]:
     return (
         DailyEntry.objects.select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-paper__trending_score", "-submitted_at", "paper__arxiv_id")[:limit]
     )
 
@@ -90,12 +114,7 @@ def paper_for_page(*, arxiv_id: str) -> Paper | None:
     return (
         Paper.objects.select_related("daily_entry__submitted_by")
         .defer("search_vector")
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            )
-        )
+        .prefetch_related(*_authorships("authorships"))
         .filter(arxiv_id=arxiv_id)
         .first()
     )

@@ -1,6 +1,5 @@
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -43,7 +42,7 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
         context.update(entries=[], page_obj=None, previous_period=None, next_period=None)
     else:
         entries = selectors.daily_entries_in_period(start=period.start, end=period.end)
-        page_obj = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("p"))
+        page_obj = selectors.page_of(entries, number=request.GET.get("p"), per_page=PAGE_SIZE)
         previous_period, next_period = selectors.neighbouring_periods(period=period)
         context.update(
             entries=page_obj.object_list,
