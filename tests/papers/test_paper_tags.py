@@ -44,10 +44,7 @@ def _authorship(name, claimed_by=None):
 def test_author_list_shows_the_first_few_then_et_al_and_escapes_names():
     names = ["Ada <b>", "Alan", "Grace", "Emmy", "Kurt"]
     html = author_list([_authorship(n) for n in names], 3)
-    assert html == (
-        '<span class="author">Ada &lt;b&gt;</span>, <span class="author">Alan</span>, '
-        '<span class="author">Grace</span> <span class="et-al">et al.</span>'
-    )
+    assert html == "Ada &lt;b&gt;, Alan, Grace et al."
     assert "et al." not in author_list([_authorship(n) for n in names])
 
 
