@@ -51,7 +51,9 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
             previous_period=previous_period,
             next_period=next_period,
         )
-    return render(request, "papers/period.html", context)
+    # "More papers" (htmx) appends the next page's cards and pager in place of the pager.
+    template = "papers/period.html#page" if request.htmx else "papers/period.html"
+    return render(request, template, context)
 
 
 def latest_day(request: HttpRequest) -> HttpResponse:

@@ -71,3 +71,22 @@ def test_keyboard_users_can_skip_to_content_and_see_focus(maths_paper, live_serv
     assert focused == "Skip to content"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+@pytest.fixture
+def fifty_more_papers():
+    for i in range(50):
+        make_entry(day=dt.date(2026, 2, 9), arxiv_id=f"2602.{i + 100:05d}", upvotes=10 + i)
+
+
+def test_more_papers_appends_the_next_page_with_its_maths(
+    maths_paper, fifty_more_papers, live_server, browser
+):
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/papers/date/2026-02-09", wait_until="networkidle")
+    assert page.locator(".paper-card").count() == 50
+    page.get_by_role("link", name="More papers →").click()
+    page.wait_for_selector("#paper-2411\\.00001 .katex")
+    assert page.locator(".paper-card").count() == 51
+    assert page.locator(".pager").count() == 1
+    assert page.url.endswith("/papers/date/2026-02-09")  # appended in place

@@ -231,6 +231,22 @@ def test_long_periods_are_paginated_and_a_bad_page_number_is_harmless(client):
         assert client.get("/papers/date/2026-02-09", {"p": bad}).status_code == 200
 
 
+@pytest.mark.django_db
+def test_more_papers_with_htmx_returns_just_the_next_cards_and_pager(client):
+    for i in range(105):
+        make_entry(day=MONDAY, arxiv_id=f"2602.{i + 100:05d}", upvotes=i)
+    page = client.get("/papers/date/2026-02-09").text
+    assert 'hx-get="?p=2" hx-target="closest .pager" hx-swap="outerHTML"' in page
+    fragment = client.get("/papers/date/2026-02-09", {"p": "2"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.text
+    assert "<html" not in html
+    assert html.count('class="paper-card"') == 50
+    assert "2602.00154" in html  # rank 51
+    assert 'hx-get="?p=3"' in html
+    assert "Higher ranked" not in html  # the cards above are already on the page
+
+
 def _fill(day: dt.date, count: int, start: int) -> None:
     users = [make_user() for _ in range(2)]
     for i in range(count):
