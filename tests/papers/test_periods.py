@@ -245,6 +245,7 @@ def test_more_papers_with_htmx_returns_just_the_next_cards_and_pager(client):
     assert "2602.00154" in html  # rank 51
     assert 'hx-get="?p=3"' in html
     assert "Higher ranked" not in html  # the cards above are already on the page
+    assert "HX-Request" in fragment["Vary"]
 
 
 def _fill(day: dt.date, count: int, start: int) -> None:
