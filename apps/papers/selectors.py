@@ -70,11 +70,6 @@ def page_of(entries: QuerySet[DailyEntry], *, number: str | int | None, per_page
     return page
 
 
-def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
-    """The day's papers ranked by upvotes; ties go to the newest submission."""
-    return daily_entries_in_period(start=day, end=day)
-
-
 def latest_day_with_papers() -> dt.date | None:
     return DailyEntry.objects.aggregate(day=Max("day"))["day"]
 
