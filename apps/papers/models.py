@@ -36,7 +36,14 @@ class Paper(models.Model):
     authors = models.ManyToManyField("Author", through="Authorship", related_name="papers")
 
     class Meta:
-        indexes = [GinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="papers_paper_search_gin"),
+            # Period pages rank thousands of entries by their paper's upvotes; this lets that
+            # join read the index alone instead of every wide paper row (selectors.page_of).
+            models.Index(
+                fields=["id"], include=["upvotes_count", "arxiv_id"], name="papers_paper_rank_cover"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(arxiv_id__regex=rf"^{ARXIV_ID_PATTERN}$"),

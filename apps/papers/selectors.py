@@ -4,34 +4,204 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Min, Prefetch, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import CharField, Max, OuterRef, Prefetch, QuerySet, Subquery
 
-from apps.papers.models import Authorship, DailyEntry
+from apps.papers.models import Authorship, DailyEntry, Paper
+from apps.papers.periods import Period, PeriodKind
 
 
-def _authorships() -> Prefetch:
-    return Prefetch(
-        "paper__authorships",
-        queryset=Authorship.objects.select_related("author").order_by("position"),
+def _authorships(lookup: str) -> list[Prefetch | str]:
+    """Ordered authorships, then their authors by primary key (for a paper's own page).
+
+    Two queries rather than one join: with a large author table PostgreSQL hashes the whole
+    table for the join, while an ``id = ANY(...)`` lookup stays a few index probes.
+    """
+    return [
+        Prefetch(lookup, queryset=Authorship.objects.order_by("position")),
+        f"{lookup}__author",
+    ]
+
+
+def _listing(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+    """Entries with paper, submitter and ``author_names`` (a list in order), in one query.
+
+    The names come from a correlated array subquery: a card shows names only, and building an
+    Authorship and an Author object per name cost more than the query itself.
+    """
+    names = (
+        Authorship.objects.filter(paper=OuterRef("paper_id"))
+        .order_by()
+        .values("paper")
+        .annotate(names=ArrayAgg("author__name", order_by="position"))
+        .values("names")
     )
-
-
-def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
-    """The day's papers ranked by upvotes; ties go to the newest submission."""
     return (
-        DailyEntry.objects.filter(day=day)
-        .select_related("paper", "submitted_by")
-        .prefetch_related(_authorships())
-        .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
+        entries.select_related("paper", "submitted_by")
+        .defer("paper__search_vector")
+        .annotate(author_names=Subquery(names, output_field=ArrayField(CharField())))
     )
+
+
+def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEntry]:
+    """The papers placed on days ``start`` to ``end`` (both included), ranked by upvotes.
+
+    Ties go to the newest submission, then to the arXiv id so that the order is total.
+    """
+    return _listing(DailyEntry.objects.filter(day__range=(start, end))).order_by(
+        "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id"
+    )
+
+
+def page_of(entries: QuerySet[DailyEntry], *, number: str | int | None, per_page: int) -> Page:
+    """One page of a ranked entries queryset, in two steps.
+
+    The ranking (count, then ids in order) reads only indexes (see the paper's covering
+    index); the wide rows, related objects and authors are then loaded for that page alone.
+    A missing or bad page number gives the first or last page.
+    """
+    page = Paginator(entries.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    page.object_list = list(entries.filter(pk__in=ids)) if ids else []
+    return page
 
 
 def latest_day_with_papers() -> dt.date | None:
     return DailyEntry.objects.aggregate(day=Max("day"))["day"]
 
 
-def neighbouring_days(*, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """The nearest earlier and later days that have papers (empty days are skipped)."""
-    previous_day = DailyEntry.objects.filter(day__lt=day).aggregate(d=Max("day"))["d"]
-    next_day = DailyEntry.objects.filter(day__gt=day).aggregate(d=Min("day"))["d"]
+def neighbouring_days(
+    *, day: dt.date, end: dt.date | None = None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest day with papers before ``day`` and after ``end`` (default: ``day``).
+
+    Empty days are skipped, so previous/next links never lead to an empty page. One query,
+    two index probes on ``DailyEntry.day``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(day) FROM papers_dailyentry WHERE day < %s),"
+            " (SELECT min(day) FROM papers_dailyentry WHERE day > %s)",
+            [day, end or day],
+        )
+        previous_day, next_day = cursor.fetchone()
     return previous_day, next_day
+
+
+def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | None]:
+    """The nearest periods of the same kind, before and after, that have papers."""
+    previous_day, next_day = neighbouring_days(day=period.start, end=period.end)
+    kind: PeriodKind = period.kind
+    return (
+        Period.containing(kind, previous_day) if previous_day else None,
+        Period.containing(kind, next_day) if next_day else None,
+    )
+
+
+def daily_entries_recent(*, limit: int) -> QuerySet[DailyEntry]:
+    """The newest days' papers, each day ranked like its page (for the daily feed)."""
+    return _listing(DailyEntry.objects.all()).order_by(
+        "-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id"
+    )[:limit]
+
+
+def daily_entries_trending(*, limit: int = 50) -> QuerySet[DailyEntry]:
+    """The hottest papers by stored ``trending_score`` (see services), one indexed query."""
+    return _listing(DailyEntry.objects.all()).order_by(
+        "-paper__trending_score", "-submitted_at", "paper__arxiv_id"
+    )[:limit]
+
+
+def paper_for_page(*, arxiv_id: str) -> Paper | None:
+    """A paper with its entry, submitter and ordered authors, or None."""
+    return (
+        Paper.objects.select_related("daily_entry__submitted_by")
+        .defer("search_vector")
+        .prefetch_related(*_authorships("authorships"))
+        .filter(arxiv_id=arxiv_id)
+        .first()
+    )
+
+
+SIMILAR_TERMS = 8
+SIMILAR_CANDIDATES = 300
+SIMILAR_CACHE_SECONDS = 6 * 3600
+
+# Nearest papers by text, with Postgres full-text search (no pg_trgm on the embedded server):
+# take the paper's most significant lexemes - rare in the corpus first (document frequencies
+# come free from ANALYZE's most-common-elements statistics of the column; a lexeme missing
+# there is rarer than all of them), then in the title, then repeated - find the papers that
+# share at least two of them (or, failing enough of those, one) through the GIN index, and
+# rank at most SIMILAR_CANDIDATES of them with ts_rank on the weighted search_vector. The
+# bound keeps the worst case (very common words) to a few milliseconds at 100k papers.
+_SIMILAR_SQL = """
+WITH common AS (
+    SELECT u.lexeme, u.freq
+    FROM pg_stats s,
+        unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'papers_paper'
+        AND s.attname = 'search_vector'
+), terms AS (
+    SELECT quote_literal(t.lexeme) AS term
+    FROM papers_paper p
+    CROSS JOIN unnest(p.search_vector) AS t
+    LEFT JOIN common c ON c.lexeme = t.lexeme
+    WHERE p.id = %(id)s AND length(t.lexeme) > 2
+    ORDER BY coalesce(c.freq, 0), ('A' = ANY(t.weights)) DESC, cardinality(t.positions) DESC,
+        t.lexeme
+    LIMIT %(terms)s
+), query AS (
+    SELECT
+        (SELECT string_agg(term, ' | ')::tsquery FROM terms) AS any_term,
+        (SELECT string_agg('(' || a.term || ' & ' || b.term || ')', ' | ')::tsquery
+         FROM terms a JOIN terms b ON a.term < b.term) AS two_terms
+), candidates AS (
+    SELECT p.id, p.search_vector
+    FROM papers_paper p, query
+    WHERE p.search_vector @@ query.{match} AND p.id <> ALL(%(exclude)s)
+    LIMIT %(candidates)s
+)
+SELECT c.id
+FROM candidates c, query
+ORDER BY ts_rank(c.search_vector, query.any_term) DESC, c.id DESC
+LIMIT %(limit)s
+"""
+
+
+def _similar_ids(*, paper_id: int, limit: int) -> list[int]:
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for match in ("two_terms", "any_term"):
+            params = {
+                "id": paper_id,
+                "terms": SIMILAR_TERMS,
+                "candidates": SIMILAR_CANDIDATES,
+                "exclude": [paper_id, *ids],
+                "limit": limit - len(ids),
+            }
+            cursor.execute(_SIMILAR_SQL.format(match=match), params)
+            ids += [row[0] for row in cursor.fetchall()]
+            if len(ids) >= limit:
+                break
+    return ids
+
+
+def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
+    """The ``limit`` papers nearest to ``paper`` by text, best first.
+
+    The ids are cached for a few hours under the paper's ``modified_at`` (a new version
+    changes it); a page view then costs one primary-key query.
+    """
+    key = f"papers:similar:{paper.pk}:{paper.modified_at.timestamp()}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = _similar_ids(paper_id=paper.pk, limit=limit)
+        cache.set(key, ids, SIMILAR_CACHE_SECONDS)
+    if not ids:
+        return []
+    papers = Paper.objects.select_related("daily_entry").defer("search_vector").in_bulk(ids)
+    return [papers[i] for i in ids if i in papers]
