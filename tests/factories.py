@@ -6,7 +6,12 @@ import datetime as dt
 import itertools
 
 from apps.papers.models import DailyEntry, Paper
-from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
+from apps.papers.services import (
+    PaperRecord,
+    daily_entry_place,
+    paper_upsert,
+    trending_scores_refresh,
+)
 from apps.users.models import User
 
 _ids = itertools.count(1)
@@ -57,3 +62,18 @@ def make_entry(
         submitted_by=submitted_by,
         submitted_at=submitted_at or dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC),
     )
+
+
+def add_votes(paper: Paper, count: int, *, at: dt.datetime | None = None) -> None:
+    """``count`` real upvotes by new users, cast at ``at``; the counter and score recomputed."""
+    from apps.votes.models import Vote
+
+    users = User.objects.bulk_create(
+        [User(username=f"voter{next(_ids)}", password="!") for _ in range(count)]
+    )
+    votes = Vote.objects.bulk_create([Vote(user=user, paper=paper) for user in users])
+    if at is not None:  # created_at is auto_now_add: backdate after the insert
+        Vote.objects.filter(pk__in=[vote.pk for vote in votes]).update(created_at=at)
+    Paper.objects.filter(pk=paper.pk).update(upvotes_count=paper.votes.count())
+    trending_scores_refresh(paper_ids=[paper.pk])
+    paper.refresh_from_db()

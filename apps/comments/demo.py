@@ -8,7 +8,8 @@ from django.db import connection, transaction
 
 from apps.comments.models import Comment, CommentVote
 from apps.comments.services import comment_create
-from apps.papers.models import Paper
+from apps.papers.models import DailyEntry, Paper
+from apps.papers.services import trending_scores_refresh
 from apps.users.models import User
 from apps.votes.models import Vote
 
@@ -101,13 +102,24 @@ def _seed_votes(users: list[User], papers: list[Paper]) -> None:
         ],
         ignore_conflicts=True,
     )
+    paper_ids = [paper.pk for paper in papers]
     with connection.cursor() as cursor:
+        # Votes arrive over the hours after a paper is featured (by a fixed pattern), so the
+        # trending page has real vote times to decay; rerunning sets the same times again.
+        cursor.execute(
+            f"UPDATE {Vote._meta.db_table} AS v SET created_at = "  # noqa: S608 - table names from models
+            "LEAST(e.submitted_at + (v.user_id %% 12 + 1) * interval '1 hour', now()) "
+            f"FROM {DailyEntry._meta.db_table} e WHERE e.paper_id = v.paper_id "
+            "AND v.paper_id = ANY(%s)",
+            [paper_ids],
+        )
         cursor.execute(
             f"UPDATE {Paper._meta.db_table} AS p SET upvotes_count = "  # noqa: S608 - table names from models
             f"(SELECT COUNT(*) FROM {Vote._meta.db_table} v WHERE v.paper_id = p.id) "
             "WHERE p.id = ANY(%s)",
-            [[paper.pk for paper in papers]],
+            [paper_ids],
         )
+    trending_scores_refresh(paper_ids=paper_ids)
 
 
 def _seed_comment_votes(users: list[User], comments: list[Comment]) -> None:

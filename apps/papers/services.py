@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -117,31 +118,29 @@ def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:
 #     log2(heat(now)) = log2(sum over v of 2 ** ((t_v - T0) / H)) - (now - T0) / H
 #
 # and the last term is the same for every paper: ranking by the time-free first term ranks by
-# heat at any instant. That term is what ``Paper.trending_score`` stores. It only changes when
-# a vote is added or removed, so scores computed at different moments stay comparable, a paper
-# can be refreshed alone right after a vote, and the trending page is one indexed ORDER BY.
-#
-# Until the votes' own timestamps exist, every upvote is counted as cast when the paper was
-# submitted (its DailyEntry, else its publication day), which reduces the sum to
-#
-#     trending_score = log2(upvotes_count) + (t_submitted - T0) / H     (0 without upvotes)
-#
-# i.e. doubling the upvotes is worth one half-life of recency (Reddit's "hot" ranking has the
-# same shape). T0 predates arXiv, so a paper with votes always scores above one without.
+# heat at any instant. That term is what ``Paper.trending_score`` stores (0 without votes). It
+# only changes when a vote is added or removed, so scores computed at different moments stay
+# comparable, a paper is refreshed alone right after each vote, and the trending page is one
+# indexed ORDER BY. The sum is taken as max + log2(sum 2 ** (x - max)): 2 ** x itself would
+# overflow a float (x is about 13,000 half-days since T0).
 TRENDING_HALF_LIFE = dt.timedelta(hours=24)
 TRENDING_EPOCH = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 
 _TRENDING_UPDATE = """
+WITH vote_age AS (
+    SELECT paper_id, extract(epoch FROM created_at - %(epoch)s)::float8 / %(half_life)s AS x
+    FROM {votes} {vote_where}
+), newest AS (
+    SELECT paper_id, max(x) AS m FROM vote_age GROUP BY paper_id
+), heat AS (
+    SELECT a.paper_id, n.m + ln(sum(power(2.0::float8, a.x - n.m))) / ln(2.0) AS score
+    FROM vote_age a JOIN newest n USING (paper_id)
+    GROUP BY a.paper_id, n.m
+)
 UPDATE papers_paper AS paper SET trending_score = fresh.score
 FROM (
-    SELECT p.id,
-        CASE WHEN p.upvotes_count > 0 THEN
-            ln(p.upvotes_count::float8) / ln(2.0)
-            + extract(epoch FROM coalesce(
-                e.submitted_at, p.published_on::timestamp AT TIME ZONE 'UTC'
-            ) - %(epoch)s)::float8 / %(half_life)s
-        ELSE 0 END AS score
-    FROM papers_paper p LEFT JOIN papers_dailyentry e ON e.paper_id = p.id
+    SELECT p.id, coalesce(heat.score, 0) AS score
+    FROM papers_paper p LEFT JOIN heat ON heat.paper_id = p.id
     {where}
 ) AS fresh
 WHERE paper.id = fresh.id AND paper.trending_score IS DISTINCT FROM fresh.score
@@ -149,19 +148,25 @@ WHERE paper.id = fresh.id AND paper.trending_score IS DISTINCT FROM fresh.score
 
 
 def trending_scores_refresh(*, paper_ids: list[int] | None = None) -> int:
-    """Recompute ``trending_score`` in one UPDATE; returns how many scores changed.
+    """Recompute ``trending_score`` from the vote rows in one UPDATE; returns how many changed.
 
-    Call it with ``paper_ids`` right after their votes change; the beat task runs it over every
-    paper as a safety net for counts changed in bulk. Unchanged rows are not rewritten.
+    The vote service calls it with the voted paper; the beat task runs it over every paper as
+    a safety net for votes changed in bulk. Unchanged rows are not rewritten.
     """
-    where = "" if paper_ids is None else "WHERE p.id = ANY(%(ids)s)"
+    votes_table = apps.get_model("votes", "Vote")._meta.db_table
+    only = paper_ids is not None
+    sql = _TRENDING_UPDATE.format(
+        votes=votes_table,
+        vote_where="WHERE paper_id = ANY(%(ids)s)" if only else "",
+        where="WHERE p.id = ANY(%(ids)s)" if only else "",
+    )
     params = {
         "epoch": TRENDING_EPOCH,
         "half_life": TRENDING_HALF_LIFE.total_seconds(),
         "ids": list(paper_ids or []),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_TRENDING_UPDATE.format(where=where), params)
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
@@ -199,5 +204,4 @@ def daily_entry_place(
             "submitted_at": submitted_at or timezone.now(),
         },
     )
-    trending_scores_refresh(paper_ids=[paper.pk])
     return entry

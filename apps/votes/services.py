@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.papers.models import Paper
+from apps.papers.services import trending_scores_refresh
 from apps.users.models import User
 
 VOTE_RATE = Rate(limit=60, window=60, message="You are voting too fast. Wait a minute and retry.")
@@ -70,6 +71,7 @@ def _set_vote(*, user: User, paper: Paper, want: bool | None) -> VoteState:
             voted = want
         cursor.execute(_RECOUNT, params)
         paper.upvotes_count = cursor.fetchone()[0]
+        trending_scores_refresh(paper_ids=[paper.pk])
     return VoteState(voted=voted, upvotes_count=paper.upvotes_count)
 
 
@@ -104,4 +106,5 @@ def paper_votes_remove_all(*, user: User) -> int:
         paper_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute("DELETE FROM votes_vote WHERE user_id = %(user)s", {"user": user.pk})
         cursor.execute(_RECOUNT_MANY, {"papers": paper_ids})
+        trending_scores_refresh(paper_ids=paper_ids)
     return len(paper_ids)

@@ -3,8 +3,7 @@ import datetime as dt
 import feedparser
 import pytest
 
-from apps.papers.services import trending_scores_refresh
-from tests.factories import make_entry, make_paper
+from tests.factories import add_votes, make_entry, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -13,22 +12,20 @@ DAY = dt.date(2026, 2, 9)
 
 @pytest.fixture
 def entries():
-    make_entry(
-        day=DAY - dt.timedelta(days=1),
-        paper=make_paper(arxiv_id="2602.00001", title="Older paper", upvotes=50),
+    def place(day, votes, **paper_fields):
+        entry = make_entry(day=day, paper=make_paper(**paper_fields))
+        add_votes(entry.paper, votes, at=entry.submitted_at)  # votes cast on the paper's day
+
+    place(DAY - dt.timedelta(days=1), 50, arxiv_id="2602.00001", title="Older paper")
+    place(
+        DAY,
+        3,
+        arxiv_id="2602.00002",
+        title="Attention is $O(n)$",
+        abstract="Linear <attention> & more.",
+        authors=["Ada Lovelace", "Alan Turing"],
     )
-    make_entry(
-        day=DAY,
-        paper=make_paper(
-            arxiv_id="2602.00002",
-            title="Attention is $O(n)$",
-            abstract="Linear <attention> & more.",
-            authors=["Ada Lovelace", "Alan Turing"],
-            upvotes=3,
-        ),
-    )
-    make_entry(day=DAY, paper=make_paper(arxiv_id="2602.00003", title="Top of the day", upvotes=9))
-    trending_scores_refresh()
+    place(DAY, 9, arxiv_id="2602.00003", title="Top of the day")
 
 
 def _parse(client, url):

@@ -6,22 +6,25 @@ from apps.papers import selectors
 from apps.papers.models import Paper
 from apps.papers.services import TRENDING_HALF_LIFE, trending_scores_refresh
 from apps.papers.tasks import refresh_trending_scores
-from tests.factories import make_entry, make_paper
+from tests.factories import add_votes, make_entry, make_paper
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 2, 14)
 
 
+NOON = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+
+
 def _entry(arxiv_id: str, *, days_ago: float, upvotes: int):
-    submitted_at = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(
-        days=days_ago
+    """A paper submitted ``days_ago`` whose ``upvotes`` were all cast when it was submitted."""
+    submitted_at = NOON - dt.timedelta(days=days_ago)
+    entry = make_entry(
+        day=submitted_at.date(), submitted_at=submitted_at, paper=make_paper(arxiv_id=arxiv_id)
     )
-    return make_entry(
-        day=submitted_at.date(),
-        submitted_at=submitted_at,
-        paper=make_paper(arxiv_id=arxiv_id, upvotes=upvotes),
-    )
+    if upvotes:
+        add_votes(entry.paper, upvotes, at=submitted_at)
+    return entry
 
 
 def _trending_ids() -> list[str]:
@@ -53,14 +56,35 @@ def test_papers_without_upvotes_rank_last_newest_first():
     assert _trending_ids() == ["2602.00003", "2602.00002", "2602.00001"]
 
 
+def test_recent_votes_weigh_more_than_old_votes_on_papers_of_the_same_day():
+    old_votes = _entry("2602.00001", days_ago=3, upvotes=6).paper
+    new_votes = _entry("2602.00002", days_ago=3, upvotes=0).paper
+    add_votes(new_votes, 3, at=NOON)  # half the votes, but cast three half-lives later
+    assert _trending_ids() == ["2602.00002", "2602.00001"]
+    old_votes.refresh_from_db()
+    new_votes.refresh_from_db()
+    assert new_votes.trending_score - old_votes.trending_score == pytest.approx(3 - 1)
+
+
+def test_a_vote_through_the_service_updates_the_score_at_once():
+    from apps.votes.services import paper_vote_toggle
+    from tests.factories import make_user
+
+    quiet = _entry("2602.00001", days_ago=0, upvotes=0).paper
+    _entry("2602.00002", days_ago=2, upvotes=1)
+    assert _trending_ids()[0] == "2602.00002"
+    paper_vote_toggle(user=make_user(), paper=quiet)
+    assert _trending_ids()[0] == "2602.00001"
+
+
 def test_refreshing_some_papers_leaves_the_others_alone():
     a = _entry("2602.00001", days_ago=0, upvotes=5).paper
     b = _entry("2602.00002", days_ago=0, upvotes=5).paper
-    Paper.objects.update(upvotes_count=50)
+    Paper.objects.update(trending_score=0)
     assert trending_scores_refresh(paper_ids=[a.pk]) == 1
     a.refresh_from_db()
     b.refresh_from_db()
-    assert a.trending_score > b.trending_score
+    assert a.trending_score > b.trending_score == 0
 
 
 def test_full_refresh_rewrites_only_changed_scores_and_the_beat_task_runs_it():
@@ -68,7 +92,7 @@ def test_full_refresh_rewrites_only_changed_scores_and_the_beat_task_runs_it():
     _entry("2602.00002", days_ago=0, upvotes=5)
     trending_scores_refresh()
     assert trending_scores_refresh() == 0
-    Paper.objects.filter(arxiv_id="2602.00001").update(upvotes_count=7)
+    Paper.objects.filter(arxiv_id="2602.00001").update(trending_score=0)
     assert refresh_trending_scores.apply().get() == 1
 
 
