@@ -1,66 +1,26 @@
 """A real headless Chromium upvotes, comments with maths and replies, without a page reload."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from apps.comments.models import Comment
 from apps.votes.models import Vote
+from tests.e2e.conftest import log_in
 from tests.factories import make_entry, make_user
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-    # still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context()
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fast_password_hasher"),
+]
 
 
-def log_in(context, live_server, user) -> None:
-    """A real Django session for ``user``, its cookie set in the browser."""
-    client = Client()
-    client.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
-def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_server):
+def test_upvote_comment_with_maths_and_reply_without_reload(page, live_server):
     user = make_user("ada", display_name="Ada")
     entry = make_entry(day=dt.date(2024, 10, 14), title="Adaptive learning rates for LoRA")
     paper = entry.paper
-    log_in(browser_page, live_server, user)
-    page = browser_page.new_page()
+    log_in(page, live_server, user)
     navigations, errors = [], []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -84,6 +44,7 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
     comment_item.wait_for()
     assert "Euler" in comment_item.locator(".comment-body").inner_text()
     assert comment_item.locator(".math-inline").count() == 1
+    comment_item.locator(".math-inline .katex").wait_for()  # typeset by the vendored KaTeX
     assert page.locator("#comment-form textarea").input_value() == ""  # a fresh form
 
     # A reply, in place under the comment.
@@ -105,7 +66,7 @@ def test_upvote_comment_with_maths_and_reply_without_reload(browser_page, live_s
     assert Comment.objects.filter(parent=comment, author=user).exists()
 
 
-def test_edit_upvote_and_delete_a_comment_in_place(browser_page, live_server):
+def test_edit_upvote_and_delete_a_comment_in_place(page, live_server):
     from apps.comments.services import comment_create
 
     user = make_user("grace")
@@ -113,8 +74,7 @@ def test_edit_upvote_and_delete_a_comment_in_place(browser_page, live_server):
     entry = make_entry(day=dt.date(2024, 10, 14))
     mine = comment_create(author=user, paper=entry.paper, body="Frist!")
     theirs = comment_create(author=other, paper=entry.paper, body="A good point about $\\beta$")
-    log_in(browser_page, live_server, user)
-    page = browser_page.new_page()
+    log_in(page, live_server, user)
     page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
     page.goto(f"{live_server.url}/papers/{entry.paper.arxiv_id}")
     page.evaluate("window.__noReload = 'still here'")
