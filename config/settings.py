@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.users",
     "apps.papers",
+    "apps.api",
 ]
 
 MIDDLEWARE = [

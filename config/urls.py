@@ -6,5 +6,6 @@ from apps.core.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("apps.api.urls")),
     path("", include("apps.papers.urls")),
 ]

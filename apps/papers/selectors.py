@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.db.models import Max, Min, Prefetch, QuerySet
 
-from apps.papers.models import Authorship, DailyEntry
+from apps.papers.models import Authorship, DailyEntry, Paper
 
 
 def _authorships() -> Prefetch:
@@ -35,3 +36,46 @@ def neighbouring_days(*, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
     previous_day = DailyEntry.objects.filter(day__lt=day).aggregate(d=Max("day"))["d"]
     next_day = DailyEntry.objects.filter(day__gt=day).aggregate(d=Min("day"))["d"]
     return previous_day, next_day
+
+
+def papers_with_card_data(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Papers carrying their daily entry, submitter and ordered authors (no per-row queries)."""
+    return queryset.select_related("daily_entry__submitted_by").prefetch_related(
+        Prefetch(
+            "authorships",
+            queryset=Authorship.objects.select_related("author").order_by("position"),
+        )
+    )
+
+
+def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
+    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+
+
+def paper_with_card_data(*, arxiv_id: str) -> Paper | None:
+    return papers_with_card_data(Paper.objects.filter(arxiv_id=arxiv_id)).first()
+
+
+def daily_papers(
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    submitter: str | None = None,
+    sort: Literal["published", "trending"] = "published",
+) -> QuerySet[Paper]:
+    """Papers on the daily list between two days (inclusive), newest submission or trending first.
+
+    ``submitter`` is a username (any case); an unknown one simply matches nothing.
+    """
+    papers = Paper.objects.filter(daily_entry__isnull=False)
+    if start is not None:
+        papers = papers.filter(daily_entry__day__gte=start)
+    if end is not None:
+        papers = papers.filter(daily_entry__day__lte=end)
+    if submitter:
+        papers = papers.filter(daily_entry__submitted_by__username__iexact=submitter)
+    if sort == "trending":
+        order = ("-trending_score", "-upvotes_count", "-daily_entry__submitted_at", "-id")
+    else:
+        order = ("-daily_entry__submitted_at", "-id")
+    return papers_with_card_data(papers.order_by(*order))

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", views.latest_day, name="home"),
     path("papers", views.latest_day, name="latest"),
     path("papers/date/<isodate:day>", views.day_page, name="day"),
+    path("papers/search", views.search, name="search"),
     path("papers/<arxiv_id:arxiv_id>", views.paper_detail, name="detail"),
 ]

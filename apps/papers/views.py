@@ -1,11 +1,13 @@
 import datetime as dt
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.papers import selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
+from apps.papers.search import parse_search, safe_highlight, search_papers, with_highlights
 
 
 def _render_day(request: HttpRequest, day: dt.date | None) -> HttpResponse:
@@ -37,3 +39,24 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         arxiv_id=plain_id,
     )
     return render(request, "papers/detail.html", {"paper": paper})
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Full-text search; an arXiv id or URL of a paper we have jumps straight to its page."""
+    parsed = parse_search(request.GET.get("q", ""))
+    if parsed.arxiv_id and (paper := selectors.paper_by_arxiv_id(arxiv_id=parsed.arxiv_id)):
+        return redirect(paper)
+    page = None
+    if parsed.query is not None:
+        results = selectors.papers_with_card_data(
+            with_highlights(search_papers(parsed.query), parsed.query)
+        )
+        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        for paper in page.object_list:
+            paper.title_html = safe_highlight(paper.title_highlight)
+            paper.abstract_html = safe_highlight(paper.abstract_highlight)
+    context = {"query": parsed.text, "arxiv_id": parsed.arxiv_id, "page": page}
+    return render(request, "papers/search.html", context)
