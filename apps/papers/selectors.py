@@ -8,6 +8,7 @@ from typing import Literal
 from django.db.models import Max, Min, Prefetch, QuerySet
 
 from apps.papers.models import Authorship, DailyEntry, Paper
+from apps.papers.periods import Period, PeriodKind
 
 
 def _authorships() -> Prefetch:
@@ -17,24 +18,38 @@ def _authorships() -> Prefetch:
     )
 
 
-def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
-    """The day's papers ranked by upvotes; ties go to the newest submission."""
+def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEntry]:
+    """The papers placed on days ``start`` to ``end`` (both included), ranked by upvotes.
+
+    Ties go to the newest submission, then to the arXiv id so that the order is total.
+    """
     return (
-        DailyEntry.objects.filter(day=day)
+        DailyEntry.objects.filter(day__range=(start, end))
         .select_related("paper", "submitted_by")
         .prefetch_related(_authorships())
         .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
     )
 
 
+def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
+    """The day's papers ranked by upvotes; ties go to the newest submission."""
+    return daily_entries_in_period(start=day, end=day)
+
+
 def latest_day_with_papers() -> dt.date | None:
     return DailyEntry.objects.aggregate(day=Max("day"))["day"]
 
 
-def neighbouring_days(*, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """The nearest earlier and later days that have papers (empty days are skipped)."""
+def neighbouring_days(
+    *, day: dt.date, end: dt.date | None = None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest day with papers before ``day`` and after ``end`` (default: ``day``).
+
+    Empty days are skipped, so previous/next links never lead to an empty page.
+    """
+    end = end or day
     previous_day = DailyEntry.objects.filter(day__lt=day).aggregate(d=Max("day"))["d"]
-    next_day = DailyEntry.objects.filter(day__gt=day).aggregate(d=Min("day"))["d"]
+    next_day = DailyEntry.objects.filter(day__gt=end).aggregate(d=Min("day"))["d"]
     return previous_day, next_day
 
 
@@ -79,3 +94,13 @@ def daily_papers(
     else:
         order = ("-daily_entry__submitted_at", "-id")
     return papers_with_card_data(papers.order_by(*order))
+
+
+def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | None]:
+    """The nearest periods of the same kind, before and after, that have papers."""
+    previous_day, next_day = neighbouring_days(day=period.start, end=period.end)
+    kind: PeriodKind = period.kind
+    return (
+        Period.containing(kind, previous_day) if previous_day else None,
+        Period.containing(kind, next_day) if next_day else None,
+    )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import OuterRef, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.papers.arxiv_ids import split_version
@@ -64,7 +67,29 @@ def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
     paper.full_clean(validate_unique=False)
     paper.save()
     _set_authors(paper=paper, names=[_clean_spaces(n) for n in record.authors if n.strip()])
+    paper_search_vector_refresh(paper_ids=[paper.pk])
     return paper, created
+
+
+def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:
+    """Rebuild ``Paper.search_vector`` (title A, authors B, abstract C) in one UPDATE.
+
+    ``paper_ids=None`` rebuilds every paper (after a bulk load); returns the rows updated.
+    Search and "similar papers" both read this column through its GIN index.
+    """
+    author_names = Subquery(
+        Authorship.objects.filter(paper=OuterRef("pk"))
+        .values("paper")
+        .annotate(names=StringAgg("author__name", delimiter=Value(" "), order_by="position"))
+        .values("names")
+    )
+    authors_text = Coalesce(author_names, Value(""), output_field=TextField())
+    papers = Paper.objects.all() if paper_ids is None else Paper.objects.filter(pk__in=paper_ids)
+    return papers.update(
+        search_vector=SearchVector("title", weight="A", config="english")
+        + SearchVector(authors_text, weight="B", config="english")
+        + SearchVector("abstract", weight="C", config="english")
+    )
 
 
 def _set_authors(*, paper: Paper, names: list[str]) -> None:
