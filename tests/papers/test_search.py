@@ -172,7 +172,7 @@ HOSTILE = [
     "lone \ud800 surrogate",
     "\udfff",
     "emoji 🧪🚀 ",
-    "ｆｕｌｌｗｉｄｔｈ",
+    "\uff46\uff55\uff4c\uff4c width",  # full-width letters
     "مرحبا بالعالم",
     "数学 モデル",
     "\u202eright-to-left override",
