@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 from apps.api.payloads import listing_item, paper_payload
 from apps.papers import periods, selectors
 from apps.papers.arxiv_ids import split_version
-from apps.papers.search import parse_search, search_papers
+from apps.papers.models import Paper
+from apps.papers.search import MAX_RESULTS, papers_in_order, parse_search, ranked_paper_ids
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -120,8 +121,9 @@ def search(request: HttpRequest) -> list[dict[str, Any]]:
         return [listing_item(paper)]
     if parsed.query is None:
         return []
-    papers = selectors.papers_with_card_data(search_papers(parsed.query))
-    return [listing_item(paper) for paper in papers[:limit]]
+    ids = ranked_paper_ids(parsed.query, limit=MAX_RESULTS)[:limit]
+    papers = papers_in_order(selectors.papers_with_card_data(Paper.objects.all()), ids)
+    return [listing_item(paper) for paper in papers]
 
 
 @json_view

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -25,6 +26,9 @@ SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 # Beyond this many prefix terms the rest are searched as plain words.
 MAX_PREFIX_TERMS = 5
+# A search ranks at most this many matches (20 pages); see ranked_paper_ids.
+MAX_RESULTS = 400
+SEARCH_TIMEOUT = "1500ms"
 
 _ARXIV_REFERENCE_RE = re.compile(
     rf"""^\s*(?:
@@ -101,13 +105,35 @@ def build_search_query(query: str, *, raw_query: str | None = None) -> SearchQue
     return search
 
 
-def search_papers(search: SearchQuery) -> QuerySet[Paper]:
-    """Matching papers, best first: cover-density rank, then upvotes, then newest."""
-    return (
+def ranked_paper_ids(search: SearchQuery, *, limit: int = MAX_RESULTS) -> list[int]:
+    """Ids of the matching papers, best first: cover-density rank, then upvotes, then newest.
+
+    Only the ``limit`` most upvoted matches are ranked: a broad query ("model") matches most of
+    the table, and ranking every match would read every paper's vector. This one query walks the
+    upvotes index and stops after ``limit`` matches, or for a narrow query takes the few matches
+    from the GIN index. A statement timeout bounds pathological queries (a rare phrase of common
+    words); those give no results instead of tying up a worker.
+    """
+    candidates = (
         Paper.objects.filter(search_vector=search)
+        .order_by("-upvotes_count", "-id")
         .annotate(rank=SearchRank(F("search_vector"), search, cover_density=True))
-        .order_by("-rank", "-upvotes_count", "-published_on", "arxiv_id")
+        .values_list("pk", "rank", "upvotes_count", "published_on", "arxiv_id")[:limit]
     )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [SEARCH_TIMEOUT])
+            rows = list(candidates)
+    except OperationalError:
+        return []
+    rows.sort(key=lambda row: (-row[1], -row[2], -row[3].toordinal(), row[4]))
+    return [row[0] for row in rows]
+
+
+def papers_in_order(queryset: QuerySet[Paper], ids: list[int]) -> list[Paper]:
+    """The papers with these ids, in the order of ``ids``."""
+    by_id = {paper.pk: paper for paper in queryset.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def with_highlights(queryset: QuerySet[Paper], search: SearchQuery) -> QuerySet[Paper]:

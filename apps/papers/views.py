@@ -7,7 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from apps.papers import selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
-from apps.papers.search import parse_search, safe_highlight, search_papers, with_highlights
+from apps.papers.search import (
+    MAX_RESULTS,
+    papers_in_order,
+    parse_search,
+    ranked_paper_ids,
+    safe_highlight,
+    with_highlights,
+)
 
 
 def _render_day(request: HttpRequest, day: dt.date | None) -> HttpResponse:
@@ -51,12 +58,18 @@ def search(request: HttpRequest) -> HttpResponse:
         return redirect(paper)
     page = None
     if parsed.query is not None:
-        results = selectors.papers_with_card_data(
-            with_highlights(search_papers(parsed.query), parsed.query)
+        page = Paginator(ranked_paper_ids(parsed.query), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
         )
-        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        papers = selectors.papers_with_card_data(with_highlights(Paper.objects, parsed.query))
+        page.object_list = papers_in_order(papers, list(page.object_list))
         for paper in page.object_list:
             paper.title_html = safe_highlight(paper.title_highlight)
             paper.abstract_html = safe_highlight(paper.abstract_highlight)
-    context = {"query": parsed.text, "arxiv_id": parsed.arxiv_id, "page": page}
+    context = {
+        "query": parsed.text,
+        "arxiv_id": parsed.arxiv_id,
+        "page": page,
+        "max_results": MAX_RESULTS,
+    }
     return render(request, "papers/search.html", context)

@@ -194,24 +194,25 @@ def test_api_is_read_only(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url",
+    ("url", "queries"),
     [
-        reverse("api:daily_papers"),
-        reverse("api:daily_papers") + "?sort=trending&month=2025-02&submitter=ada",
-        reverse("api:search") + "?q=paper",
+        (reverse("api:daily_papers"), 2),
+        (reverse("api:daily_papers") + "?sort=trending&month=2025-02&submitter=ada", 2),
+        # Ranked ids inside a savepoint with a statement timeout (4), then papers and authors.
+        (reverse("api:search") + "?q=paper", 6),
     ],
 )
 def test_list_query_counts_do_not_grow_with_the_number_of_papers(
-    client, django_assert_num_queries, url
+    client, django_assert_num_queries, url, queries
 ):
     ada = make_user("ada")
     for i in range(2):
         make_entry(day=DAY, submitted_by=ada, title=f"Paper {i}", authors=["A", f"B{i}"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(queries):
         assert len(client.get(url).json()) == 2
     for i in range(2, 12):
         make_entry(day=DAY, submitted_by=ada, title=f"Paper {i}", authors=["A", f"B{i}", "C"])
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(queries):
         assert len(client.get(url).json()) == 12
 
 

@@ -102,11 +102,13 @@ def test_search_query_count_is_constant_in_the_number_of_results(
 ):
     for i in range(3):
         make_entry(day=dt.date(2024, 10, 1), arxiv_id=f"2401.{i:05d}", title=f"Counted {i}")
-    with django_assert_max_num_queries(4):
+    # ids (inside a savepoint with its timeout: 4 statements under the test transaction), the
+    # page's papers and their authors.
+    with django_assert_max_num_queries(6):
         client.get(URL, {"q": "counted"})
     for i in range(3, 20):
         make_entry(day=dt.date(2024, 10, 2), arxiv_id=f"2401.{i:05d}", title=f"Counted {i}")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         response = client.get(URL, {"q": "counted"})
     assert len(response.context["page"].object_list) == 20
 
@@ -207,3 +209,14 @@ def test_long_queries_are_cut():
 
 def test_cleaning_drops_nul_bytes_surrogates_and_controls():
     assert clean_query("a\x00b\ud800c\x07d") == "a bc d"
+
+
+def test_broad_queries_rank_only_the_most_upvoted_matches():
+    from apps.papers.search import build_search_query, ranked_paper_ids
+
+    low = make_paper(title="Broad topic", abstract="Broad topic again, broad.", upvotes=1)
+    mid = make_paper(title="Something", abstract="A broad idea.", upvotes=5)
+    top = make_paper(title="Broad", abstract="Other words.", upvotes=9)
+    query = build_search_query("broad ")
+    assert ranked_paper_ids(query) == [low.pk, top.pk, mid.pk]
+    assert ranked_paper_ids(query, limit=2) == [top.pk, mid.pk]
