@@ -92,6 +92,28 @@ CORE_WORDS, FIRST_NAMES, LAST_NAMES, SYLLABLES = (
 )
 
 
+# Collocations real abstracts repeat, so that phrase queries match as often as they would.
+PHRASES = [
+    "large language models",
+    "diffusion models",
+    "reinforcement learning",
+    "vision transformers",
+    "chain-of-thought reasoning",
+    "mixture of experts",
+    "retrieval augmented generation",
+    "state-of-the-art performance",
+    "human feedback",
+    "zero-shot generalization",
+    "video generation",
+    "graph neural networks",
+    "gaussian splatting",
+    "robot manipulation",
+    "instruction tuning",
+    "multimodal large language models",
+]
+PHRASE_WEIGHTS = [1.0 / rank for rank in range(1, len(PHRASES) + 1)]
+
+
 class Rand(random.Random):
     def zipf_weights(self, n: int, s: float = 1.07) -> list[float]:
         cumulative, total = [], 0.0
@@ -173,6 +195,9 @@ class Generator:
     def _text(self, count: int) -> list[str]:
         return self.rng.choices(self.words, cum_weights=self.word_weights, k=count)
 
+    def _phrase(self) -> str:
+        return self.rng.choices(PHRASES, weights=PHRASE_WEIGHTS)[0]
+
     def users(self) -> Iterator[dict]:
         joined = dt.datetime.combine(self.end_day, dt.time(), tzinfo=dt.UTC)
         for pk in range(1, self.n_users + 1):
@@ -221,10 +246,16 @@ class Generator:
                 self.submitted[pk] = dt.datetime.combine(entry_day, dt.time(), tzinfo=dt.UTC) + (
                     dt.timedelta(seconds=seconds)
                 )
-            title = " ".join(self._text(self.rng.randint(5, 13))).capitalize()
+            title_words = self._text(self.rng.randint(4, 11))
+            if self.rng.random() < 0.4:
+                title_words.insert(self.rng.randrange(len(title_words)), self._phrase())
+            title = " ".join(title_words).capitalize()
             sentences = []
             for _ in range(self.rng.randint(5, 9)):
-                sentences.append(" ".join(self._text(self.rng.randint(12, 28))).capitalize() + ".")
+                words = self._text(self.rng.randint(12, 28))
+                if self.rng.random() < 0.3:
+                    words.insert(self.rng.randrange(len(words)), self._phrase())
+                sentences.append(" ".join(words).capitalize() + ".")
             yield {
                 "id": pk,
                 "arxiv_id": f"{key[0]:02d}{key[1]:02d}.{per_month[key]:05d}",

@@ -6,6 +6,7 @@ Only public fields leave the site: usernames and display names, never emails.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -25,13 +26,19 @@ def iso_datetime(value: dt.datetime | dt.date | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+@cache
+def _default_avatar_url() -> str:
+    # Resolving a static URL through the manifest costs more than the rest of a user payload.
+    return f"{settings.SITE_URL}{static('images/avatar.svg')}"
+
+
 def user_payload(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {
         "user": user.username,
         "fullname": user.public_name,
-        "avatarUrl": f"{settings.SITE_URL}{static('images/avatar.svg')}",
+        "avatarUrl": _default_avatar_url(),
         "type": "user",
     }
 
@@ -44,13 +51,13 @@ def _entry(paper: Paper) -> DailyEntry | None:
 
 
 def paper_payload(paper: Paper) -> dict[str, Any]:
-    """A paper as ``/api/papers/<id>`` returns it (expects authorships and daily entry loaded)."""
+    """A paper as ``/api/papers/<id>`` returns it (from ``papers_with_author_names``)."""
     entry = _entry(paper)
     return {
         "id": paper.arxiv_id,
         "title": paper.title,
         "summary": paper.abstract,
-        "authors": [{"name": a.author.name, "hidden": False} for a in paper.authorships.all()],
+        "authors": [{"name": name, "hidden": False} for name in paper.author_names or []],
         "publishedAt": iso_datetime(paper.published_on),
         "updatedAt": iso_datetime(paper.updated_on),
         "upvotes": paper.upvotes_count,

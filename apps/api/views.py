@@ -106,7 +106,7 @@ def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any]:
         arxiv_id, _ = split_version(paper_id)
     except ValueError:
         raise ApiError("Paper not found: not an arXiv id", status=404) from None
-    paper = selectors.paper_with_card_data(arxiv_id=arxiv_id)
+    paper = selectors.papers_with_author_names(Paper.objects.filter(arxiv_id=arxiv_id)).first()
     if paper is None:
         raise ApiError(f"Paper not found: {arxiv_id}", status=404)
     return paper_payload(paper)
@@ -117,13 +117,13 @@ def search(request: HttpRequest) -> list[dict[str, Any]]:
     """``list_papers(query=...)``: full-text search, best first; an arXiv id finds that paper."""
     limit = _int_param(request, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     parsed = parse_search(request.GET.get("q", ""))
-    if parsed.arxiv_id and (paper := selectors.paper_with_card_data(arxiv_id=parsed.arxiv_id)):
+    papers = selectors.papers_with_author_names(Paper.objects.all())
+    if parsed.arxiv_id and (paper := papers.filter(arxiv_id=parsed.arxiv_id).first()):
         return [listing_item(paper)]
     if parsed.query is None:
         return []
     ids = ranked_paper_ids(parsed.query, limit=MAX_RESULTS)[:limit]
-    papers = papers_in_order(selectors.papers_with_card_data(Paper.objects.all()), ids)
-    return [listing_item(paper) for paper in papers]
+    return [listing_item(paper) for paper in papers_in_order(papers, ids)]
 
 
 @json_view

@@ -36,7 +36,11 @@ class Paper(models.Model):
     authors = models.ManyToManyField("Author", through="Authorship", related_name="papers")
 
     class Meta:
-        indexes = [GinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="papers_paper_search_gin"),
+            # Search walks matches most-upvoted first and stops early (apps/papers/search.py).
+            models.Index(fields=["-upvotes_count", "-id"], name="papers_paper_upvotes_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(arxiv_id__regex=rf"^{ARXIV_ID_PATTERN}$"),
@@ -110,6 +114,10 @@ class DailyEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "daily entries"
+        indexes = [
+            # The API's default listing: newest submissions first, across all days.
+            models.Index(fields=["-submitted_at"], name="papers_entry_submitted_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} on {self.day}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,8 +26,8 @@ SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 # Beyond this many prefix terms the rest are searched as plain words.
 MAX_PREFIX_TERMS = 5
-# A search ranks at most this many matches (20 pages); see ranked_paper_ids.
-MAX_RESULTS = 400
+# A search ranks at most this many matches (10 pages); see ranked_paper_ids.
+MAX_RESULTS = 200
 SEARCH_TIMEOUT = "1500ms"
 
 _ARXIV_REFERENCE_RE = re.compile(
@@ -109,21 +109,26 @@ def ranked_paper_ids(search: SearchQuery, *, limit: int = MAX_RESULTS) -> list[i
     """Ids of the matching papers, best first: cover-density rank, then upvotes, then newest.
 
     Only the ``limit`` most upvoted matches are ranked: a broad query ("model") matches most of
-    the table, and ranking every match would read every paper's vector. This one query walks the
-    upvotes index and stops after ``limit`` matches, or for a narrow query takes the few matches
-    from the GIN index. A statement timeout bounds pathological queries (a rare phrase of common
-    words); those give no results instead of tying up a worker.
+    the table, and ranking every match would read every paper's (large, TOASTed) vector. The
+    inner query either walks the upvotes index and stops after ``limit`` matches or, for a
+    narrow query, takes the matches from the GIN index; the rank is computed for those only.
+    A statement timeout bounds pathological queries (a rare phrase of very common words):
+    those give no results instead of tying up a worker.
     """
     candidates = (
         Paper.objects.filter(search_vector=search)
         .order_by("-upvotes_count", "-id")
+        .values("pk")[:limit]
+    )
+    ranked = (
+        Paper.objects.filter(pk__in=Subquery(candidates))
         .annotate(rank=SearchRank(F("search_vector"), search, cover_density=True))
-        .values_list("pk", "rank", "upvotes_count", "published_on", "arxiv_id")[:limit]
+        .values_list("pk", "rank", "upvotes_count", "published_on", "arxiv_id")
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [SEARCH_TIMEOUT])
-            rows = list(candidates)
+            rows = list(ranked)
     except OperationalError:
         return []
     rows.sort(key=lambda row: (-row[1], -row[2], -row[3].toordinal(), row[4]))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.db.models import Max, Min, Prefetch, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import CharField, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
 from apps.papers.models import Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
@@ -67,8 +69,22 @@ def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
 
 
-def paper_with_card_data(*, arxiv_id: str) -> Paper | None:
-    return papers_with_card_data(Paper.objects.filter(arxiv_id=arxiv_id)).first()
+def papers_with_author_names(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Papers with their daily entry, submitter and ``author_names`` (a list, in order).
+
+    One query for a whole listing: the names come from a correlated array subquery rather than
+    a prefetch, which saves building an Authorship and an Author object per name.
+    """
+    names = (
+        Authorship.objects.filter(paper=OuterRef("pk"))
+        .order_by()
+        .values("paper")
+        .annotate(names=ArrayAgg("author__name", order_by="position"))
+        .values("names")
+    )
+    return queryset.select_related("daily_entry__submitted_by").annotate(
+        author_names=Subquery(names, output_field=ArrayField(CharField()))
+    )
 
 
 def daily_papers(
@@ -93,7 +109,7 @@ def daily_papers(
         order = ("-trending_score", "-upvotes_count", "-daily_entry__submitted_at", "-id")
     else:
         order = ("-daily_entry__submitted_at", "-id")
-    return papers_with_card_data(papers.order_by(*order))
+    return papers_with_author_names(papers.order_by(*order))
 
 
 def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | None]:
