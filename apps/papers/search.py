@@ -147,7 +147,13 @@ def with_highlights(queryset: QuerySet[Paper], search: SearchQuery) -> QuerySet[
     return queryset.annotate(
         title_highlight=SearchHeadline("title", search, highlight_all=True, **options),
         abstract_highlight=SearchHeadline(
-            "abstract", search, max_words=45, min_words=25, max_fragments=2, **options
+            "abstract",
+            search,
+            max_words=28,
+            min_words=12,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+            **options,
         ),
     )
 

@@ -220,3 +220,15 @@ def test_broad_queries_rank_only_the_most_upvoted_matches():
     query = build_search_query("broad ")
     assert ranked_paper_ids(query) == [low.pk, top.pk, mid.pk]
     assert ranked_paper_ids(query, limit=2) == [top.pk, mid.pk]
+
+
+def test_no_match_says_so(client):
+    make_paper(title="Diffusion transformers")
+    html = client.get(URL, {"q": "quantum gravity "}).content.decode()
+    assert "No papers match" in html
+    assert "No searchable words" not in html
+
+
+def test_stop_words_only_says_there_is_nothing_to_search(client):
+    html = client.get(URL, {"q": "!!!"}).content.decode()
+    assert "No searchable words" in html
