@@ -120,6 +120,12 @@ def test_paper_info_by_plain_and_versioned_id(hf_api):
 
 
 @LIVE
+def test_paper_info_for_an_old_style_id(hf_api):
+    make_paper(arxiv_id="hep-th/9901001")
+    assert hf_api.paper_info("hep-th/9901001").id == "hep-th/9901001"
+
+
+@LIVE
 def test_paper_info_for_a_missing_paper_is_a_404(hf_api):
     with pytest.raises(HfHubHTTPError) as excinfo:
         hf_api.paper_info("2410.99999")
