@@ -37,7 +37,7 @@ class ApiError(Exception):
 
 
 def json_view(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
-    """GET only; returns the view's data as JSON and an ``ApiError`` as ``{"error": ...}``."""
+    """GET only; the view's data as JSON, an ``ApiError`` as ``{"error": ...}``; CORS open."""
 
     @require_GET
     @wraps(view)
@@ -45,8 +45,12 @@ def json_view(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
         try:
             data = view(request, *args, **kwargs)
         except ApiError as exc:
-            return JsonResponse({"error": exc.message}, status=exc.status)
-        return JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
+            response = JsonResponse({"error": exc.message}, status=exc.status)
+        else:
+            response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
+        # Public, read-only data without cookies: any web page may read it.
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
     return wrapper
 

@@ -194,6 +194,12 @@ def test_unknown_api_path_and_bad_id_are_json_404s(client):
 
 
 @pytest.mark.django_db
+def test_api_answers_any_origin(client):
+    response = client.get(reverse("api:daily_papers"), headers={"origin": "https://x.org"})
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.django_db
 def test_api_is_read_only(client):
     assert client.post(reverse("api:daily_papers")).status_code == 405
 
