@@ -55,16 +55,6 @@ def neighbouring_days(
     return previous_day, next_day
 
 
-def papers_with_card_data(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
-    """Papers carrying their daily entry, submitter and ordered authors (no per-row queries)."""
-    return queryset.select_related("daily_entry__submitted_by").prefetch_related(
-        Prefetch(
-            "authorships",
-            queryset=Authorship.objects.select_related("author").order_by("position"),
-        )
-    )
-
-
 def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
 

@@ -61,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page = Paginator(ranked_paper_ids(parsed.query), SEARCH_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        papers = selectors.papers_with_card_data(with_highlights(Paper.objects, parsed.query))
+        papers = selectors.papers_with_author_names(with_highlights(Paper.objects, parsed.query))
         page.object_list = papers_in_order(papers, list(page.object_list))
         for paper in page.object_list:
             paper.title_html = safe_highlight(paper.title_highlight)
