@@ -154,7 +154,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "papers-refresh-trending-scores": {
+        "task": "apps.papers.tasks.refresh_trending_scores",
+        "schedule": 300.0,
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

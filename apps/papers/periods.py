@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from django.urls import reverse
+
 PeriodKind = Literal["day", "week", "month"]
 
 DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -65,9 +67,8 @@ class Period:
             return f"Week {week}, {year} ({self.start:%b} {self.start.day}\N{EN DASH}{end})"
         return f"{self.start:%B} {self.start.year}"
 
-    @property
-    def url_name(self) -> str:
-        return f"papers:{self.kind}"
+    def get_absolute_url(self) -> str:
+        return reverse(f"papers:{self.kind}", args=[self.start if self.kind == "day" else self])
 
     def previous(self) -> Period | None:
         """The calendar period just before this one (empty or not); None before year 1."""

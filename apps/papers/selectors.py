@@ -7,6 +7,8 @@ from typing import Literal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 
 from apps.papers.models import Authorship, DailyEntry, Paper
@@ -28,6 +30,7 @@ def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEn
     return (
         DailyEntry.objects.filter(day__range=(start, end))
         .select_related("paper", "submitted_by")
+        .defer("paper__search_vector")
         .prefetch_related(_authorships())
         .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
     )
@@ -110,3 +113,94 @@ def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | Non
         Period.containing(kind, previous_day) if previous_day else None,
         Period.containing(kind, next_day) if next_day else None,
     )
+
+
+def daily_entries_recent(*, limit: int) -> QuerySet[DailyEntry]:
+    """The newest days' papers, each day ranked like its page (for the daily feed)."""
+    return (
+        DailyEntry.objects.select_related("paper", "submitted_by")
+        .defer("paper__search_vector")
+        .prefetch_related(_authorships())
+        .order_by("-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")[:limit]
+    )
+
+
+def daily_entries_trending(*, limit: int = 50) -> QuerySet[DailyEntry]:
+    """The hottest papers by stored ``trending_score`` (see services), one indexed query."""
+    return (
+        DailyEntry.objects.select_related("paper", "submitted_by")
+        .defer("paper__search_vector")
+        .prefetch_related(_authorships())
+        .order_by("-paper__trending_score", "-submitted_at", "paper__arxiv_id")[:limit]
+    )
+
+
+def paper_for_page(*, arxiv_id: str) -> Paper | None:
+    """A paper with its entry, submitter and ordered authors, or None."""
+    return (
+        Paper.objects.select_related("daily_entry__submitted_by")
+        .defer("search_vector")
+        .prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            )
+        )
+        .filter(arxiv_id=arxiv_id)
+        .first()
+    )
+
+
+SIMILAR_TERMS = 12
+SIMILAR_CACHE_SECONDS = 6 * 3600
+
+# The paper's most significant lexemes OR-ed into a tsquery, ranked with ts_rank against every
+# other paper's weighted search_vector through its GIN index. Significant = rare in the corpus
+# (document frequencies come free from ANALYZE's most-common-elements statistics of the
+# column; a lexeme missing there is rarer than all of them), then in the title, then repeated.
+# Rare terms also keep the set of matching papers, which ts_rank must score, small.
+# (No pg_trgm on the embedded PostgreSQL, so full-text it is.)
+_SIMILAR_SQL = """
+WITH common AS (
+    SELECT u.lexeme, u.freq
+    FROM pg_stats s,
+        unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'papers_paper'
+        AND s.attname = 'search_vector'
+), terms AS (
+    SELECT quote_literal(t.lexeme) AS term
+    FROM papers_paper p
+    CROSS JOIN unnest(p.search_vector) AS t
+    LEFT JOIN common c ON c.lexeme = t.lexeme
+    WHERE p.id = %(id)s AND length(t.lexeme) > 2
+    ORDER BY coalesce(c.freq, 0), ('A' = ANY(t.weights)) DESC, cardinality(t.positions) DESC,
+        t.lexeme
+    LIMIT %(terms)s
+), query AS (
+    SELECT string_agg(term, ' | ')::tsquery AS q FROM terms
+)
+SELECT p.id
+FROM papers_paper p, query
+WHERE p.search_vector @@ query.q AND p.id <> %(id)s
+ORDER BY ts_rank(p.search_vector, query.q) DESC, p.id DESC
+LIMIT %(limit)s
+"""
+
+
+def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
+    """The ``limit`` papers nearest to ``paper`` by text, best first.
+
+    The ranking scans every paper sharing a term, so its ids are cached for a few hours under
+    the paper's ``modified_at``; a page view then costs one primary-key query.
+    """
+    key = f"papers:similar:{paper.pk}:{paper.modified_at.timestamp()}:{limit}"
+    ids = cache.get(key)
+    if ids is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_SIMILAR_SQL, {"id": paper.pk, "terms": SIMILAR_TERMS, "limit": limit})
+            ids = [row[0] for row in cursor.fetchall()]
+        cache.set(key, ids, SIMILAR_CACHE_SECONDS)
+    if not ids:
+        return []
+    papers = Paper.objects.select_related("daily_entry").defer("search_vector").in_bulk(ids)
+    return [papers[i] for i in ids if i in papers]

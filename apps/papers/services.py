@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -92,6 +92,65 @@ def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:
     )
 
 
+# --- Trending -----------------------------------------------------------------------------
+#
+# A paper's heat is the sum of its upvotes, each decayed by half every TRENDING_HALF_LIFE:
+#
+#     heat(now) = sum over votes v of 2 ** (-(now - t_v) / H)
+#
+# so a vote from today counts twice one from yesterday. heat(now) changes every second, but
+#
+#     log2(heat(now)) = log2(sum over v of 2 ** ((t_v - T0) / H)) - (now - T0) / H
+#
+# and the last term is the same for every paper: ranking by the time-free first term ranks by
+# heat at any instant. That term is what ``Paper.trending_score`` stores. It only changes when
+# a vote is added or removed, so scores computed at different moments stay comparable, a paper
+# can be refreshed alone right after a vote, and the trending page is one indexed ORDER BY.
+#
+# Until the votes' own timestamps exist, every upvote is counted as cast when the paper was
+# submitted (its DailyEntry, else its publication day), which reduces the sum to
+#
+#     trending_score = log2(upvotes_count) + (t_submitted - T0) / H     (0 without upvotes)
+#
+# i.e. doubling the upvotes is worth one half-life of recency (Reddit's "hot" ranking has the
+# same shape). T0 predates arXiv, so a paper with votes always scores above one without.
+TRENDING_HALF_LIFE = dt.timedelta(hours=24)
+TRENDING_EPOCH = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+
+_TRENDING_UPDATE = """
+UPDATE papers_paper AS paper SET trending_score = fresh.score
+FROM (
+    SELECT p.id,
+        CASE WHEN p.upvotes_count > 0 THEN
+            ln(p.upvotes_count::float8) / ln(2.0)
+            + extract(epoch FROM coalesce(
+                e.submitted_at, p.published_on::timestamp AT TIME ZONE 'UTC'
+            ) - %(epoch)s)::float8 / %(half_life)s
+        ELSE 0 END AS score
+    FROM papers_paper p LEFT JOIN papers_dailyentry e ON e.paper_id = p.id
+    {where}
+) AS fresh
+WHERE paper.id = fresh.id AND paper.trending_score IS DISTINCT FROM fresh.score
+"""
+
+
+def trending_scores_refresh(*, paper_ids: list[int] | None = None) -> int:
+    """Recompute ``trending_score`` in one UPDATE; returns how many scores changed.
+
+    Call it with ``paper_ids`` right after their votes change; the beat task runs it over every
+    paper as a safety net for counts changed in bulk. Unchanged rows are not rewritten.
+    """
+    where = "" if paper_ids is None else "WHERE p.id = ANY(%(ids)s)"
+    params = {
+        "epoch": TRENDING_EPOCH,
+        "half_life": TRENDING_HALF_LIFE.total_seconds(),
+        "ids": list(paper_ids or []),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_TRENDING_UPDATE.format(where=where), params)
+        return cursor.rowcount
+
+
 def _set_authors(*, paper: Paper, names: list[str]) -> None:
     names = list(dict.fromkeys(names))  # an author listed twice keeps the first place
     current = list(
@@ -126,4 +185,5 @@ def daily_entry_place(
             "submitted_at": submitted_at or timezone.now(),
         },
     )
+    trending_scores_refresh(paper_ids=[paper.pk])
     return entry

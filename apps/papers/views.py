@@ -2,11 +2,14 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from apps.papers import selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
+from apps.papers.periods import Period, PeriodKind, parse_day
 from apps.papers.search import (
     MAX_RESULTS,
     papers_in_order,
@@ -15,37 +18,123 @@ from apps.papers.search import (
     safe_highlight,
     with_highlights,
 )
+from apps.papers.services import TRENDING_HALF_LIFE
+
+PAGE_SIZE = 50
+TRENDING_SIZE = 50
 
 
-def _render_day(request: HttpRequest, day: dt.date | None) -> HttpResponse:
-    entries = list(selectors.daily_entries_for_day(day=day)) if day else []
-    previous_day, next_day = selectors.neighbouring_days(day=day) if day else (None, None)
-    context = {"day": day, "entries": entries, "previous_day": previous_day, "next_day": next_day}
-    return render(request, "papers/day.html", context)
+def _tabs(*, anchor: dt.date | None, active: str) -> list[dict]:
+    """Daily / Weekly / Monthly / Trending, the periods taken around ``anchor``."""
+    tabs = []
+    for kind, label in (("day", "Daily"), ("week", "Weekly"), ("month", "Monthly")):
+        url = (
+            Period.containing(kind, anchor).get_absolute_url()
+            if anchor
+            else reverse("papers:latest")
+        )
+        tabs.append({"label": label, "url": url, "active": kind == active})
+    tabs.append(
+        {"label": "Trending", "url": reverse("papers:trending"), "active": active == "trending"}
+    )
+    return tabs
+
+
+def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
+    """A period's ranked papers, paginated, with links to the nearest non-empty periods."""
+    context: dict = {
+        "period": period,
+        "tabs": _tabs(
+            anchor=period.start if period else None, active=period.kind if period else "day"
+        ),
+    }
+    if period is None:
+        context.update(entries=[], page_obj=None, previous_period=None, next_period=None)
+    else:
+        entries = selectors.daily_entries_in_period(start=period.start, end=period.end)
+        page_obj = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("p"))
+        previous_period, next_period = selectors.neighbouring_periods(period=period)
+        context.update(
+            entries=page_obj.object_list,
+            page_obj=page_obj if page_obj.paginator.num_pages > 1 else None,
+            previous_period=previous_period,
+            next_period=next_period,
+        )
+    return render(request, "papers/period.html", context)
 
 
 def latest_day(request: HttpRequest) -> HttpResponse:
-    return _render_day(request, selectors.latest_day_with_papers())
+    day = selectors.latest_day_with_papers()
+    return _render_period(request, Period.containing("day", day) if day else None)
 
 
 def day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
-    return _render_day(request, day)
+    return _render_period(request, Period.containing("day", day))
 
 
-def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+def week_page(request: HttpRequest, week: Period) -> HttpResponse:
+    return _render_period(request, week)
+
+
+def month_page(request: HttpRequest, month: Period) -> HttpResponse:
+    return _render_period(request, month)
+
+
+def period_jump(request: HttpRequest) -> HttpResponse:
+    """The date picker's plain GET form: ``?date=YYYY-MM-DD`` (and optional ``kind``)."""
+    raw = request.GET.get("date", "")
+    try:
+        day = parse_day(raw).start
+    except ValueError:
+        message = f"“{raw[:40]}” is not a date. Pick one in the calendar or write YYYY-MM-DD."
+        return render(request, "400.html", {"message": message}, status=400)
+    kinds: dict[str, PeriodKind] = {"week": "week", "month": "month"}
+    kind = kinds.get(request.GET.get("kind", ""), "day")
+    return redirect(Period.containing(kind, day).get_absolute_url())
+
+
+def trending(request: HttpRequest) -> HttpResponse:
+    entries = list(selectors.daily_entries_trending(limit=TRENDING_SIZE))
+    context = {
+        "tabs": _tabs(anchor=selectors.latest_day_with_papers(), active="trending"),
+        "entries": entries,
+        "half_life_hours": int(TRENDING_HALF_LIFE.total_seconds() // 3600),
+    }
+    return render(request, "papers/trending.html", context)
+
+
+def _paper_or_redirect(arxiv_id: str, url_name: str):
     try:
         plain_id, version = split_version(arxiv_id)
     except ValueError as exc:
         raise Http404("Not an arXiv id") from exc
     if version is not None:
-        return redirect("papers:detail", arxiv_id=plain_id, permanent=True)
-    paper = get_object_or_404(
-        Paper.objects.select_related("daily_entry__submitted_by").prefetch_related(
-            "authorships__author"
-        ),
-        arxiv_id=plain_id,
-    )
-    return render(request, "papers/detail.html", {"paper": paper})
+        return None, redirect(url_name, arxiv_id=plain_id, permanent=True)
+    paper = selectors.paper_for_page(arxiv_id=plain_id)
+    if paper is None:
+        raise Http404("No such paper")
+    return paper, None
+
+
+def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper, response = _paper_or_redirect(arxiv_id, "papers:detail")
+    if response:
+        return response
+    context = {"paper": paper, "similar": selectors.similar_papers(paper=paper)}
+    return render(request, "papers/detail.html", context)
+
+
+def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The paper page as Markdown, for readers, scripts and language models."""
+    paper, response = _paper_or_redirect(arxiv_id, "papers:detail_md")
+    if response:
+        return response
+    context = {
+        "paper": paper,
+        "page_url": request.build_absolute_uri(reverse("papers:detail", args=[paper.arxiv_id])),
+    }
+    body = render_to_string("papers/detail.md", context, request=request)
+    return HttpResponse(body, content_type="text/markdown; charset=utf-8")
 
 
 SEARCH_PAGE_SIZE = 20

@@ -1,0 +1,45 @@
+"""Template helpers for paper text."""
+
+import re
+
+from django import template
+
+register = template.Library()
+
+# Unescaped TeX delimiters: $$, $, \( \), \[ \].
+_MATH_TOKEN = re.compile(r"(?<!\\)(\$\$|\$|\\\(|\\\)|\\\[|\\\])")
+_CLOSING = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+
+
+def _open_math_at(text: str, cut: int) -> str | None:
+    """The closing delimiter still expected at ``cut``, if ``cut`` falls inside maths."""
+    expected = None
+    for match in _MATH_TOKEN.finditer(text, 0, cut):
+        token = match.group(1)
+        if expected is None and token in _CLOSING:
+            expected = _CLOSING[token]
+        elif token == expected:
+            expected = None
+    return expected
+
+
+@register.filter
+def math_excerpt(text: str, length: int = 320) -> str:
+    """Shorten ``text`` to about ``length`` characters at a word boundary, never cutting
+    through a formula (a half formula would show as raw TeX instead of rendered maths)."""
+    text = " ".join(str(text).split())
+    if len(text) <= length:
+        return text
+    cut = text.rfind(" ", 0, length + 1)
+    cut = cut if cut > 0 else length
+    closing = _open_math_at(text, cut)
+    while closing is not None:
+        end = text.find(closing, cut)
+        if end == -1 or end - cut > 200:
+            # Too long to keep: stop before the formula instead.
+            starts = [m.start() for m in _MATH_TOKEN.finditer(text, 0, cut)]
+            cut = starts[-1] if starts else cut
+        else:
+            cut = end + len(closing)
+        closing = _open_math_at(text, cut)
+    return text[:cut].rstrip(" ,;:") + "\N{HORIZONTAL ELLIPSIS}"
