@@ -134,6 +134,17 @@ def test_paper_info_for_a_missing_paper_is_a_404(hf_api):
 
 
 @LIVE
+def test_read_paper_returns_the_markdown_page(hf_api):
+    make_paper(arxiv_id="2410.09692", title="A paper", abstract="We prove $x^2 > 0$.")
+    markdown = hf_api.read_paper("2410.09692")
+    assert markdown.startswith("# A paper")
+    assert "We prove $x^2 > 0$." in markdown
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        hf_api.read_paper("2410.99999")
+    assert excinfo.value.response.status_code == 404
+
+
+@LIVE
 def test_list_papers_searches_and_ranks(hf_api):
     make_paper(arxiv_id="2401.00001", title="Robots", abstract="Some diffusion inside.")
     make_paper(arxiv_id="2401.00002", title="Diffusion models", abstract="Images.")
