@@ -26,8 +26,8 @@ SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 # Beyond this many prefix terms the rest are searched as plain words.
 MAX_PREFIX_TERMS = 5
-# A search ranks at most this many matches (10 pages); see ranked_paper_ids.
-MAX_RESULTS = 200
+# A search ranks at most this many matches (5 pages); see ranked_paper_ids.
+MAX_RESULTS = 100
 SEARCH_TIMEOUT = "1500ms"
 
 _ARXIV_REFERENCE_RE = re.compile(
