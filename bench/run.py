@@ -7,6 +7,8 @@ Each request goes through the whole Django stack in this process (middleware, vi
 database) with Django's test Client, DEBUG off; the time is the server's time to build the
 response, without network. Targets are drawn at random (days, weeks, months, papers, queries)
 so that caches and PostgreSQL's buffers see a realistic spread, after a warm-up round.
+"CPU app+db" is the mean CPU time per request of this process and of its PostgreSQL backend
+(read from /proc), which other load on the machine does not inflate the way it does wall time.
 """
 
 from __future__ import annotations
@@ -113,9 +115,19 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: int) -> dict:
     times, queries, statuses = [], [], set()
+    app_cpu = db_cpu = 0.0
     for i in range(warmup + requests):
+        if i == warmup:
+            app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds()
         url = make_url()
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
@@ -127,6 +139,8 @@ def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: 
             times.append(elapsed)
             queries.append(counter.count)
     return {
+        "app_cpu": (time.process_time() - app_cpu) * 1000 / requests,
+        "db_cpu": (_backend_cpu_seconds() - db_cpu) * 1000 / requests,
         "median": statistics.median(times),
         "p95": _percentile(times, 0.95),
         "max": max(times),
@@ -150,8 +164,9 @@ def main() -> None:
     only = [name for name in args.only.split(",") if name]
     client = Client()
     print(f"\n{args.requests} requests per page (after {args.warmup} warm-up), times in ms\n")
-    print("| page | median | p95 | max | queries | status | target |")
-    print("|---|---:|---:|---:|---:|---|---|")
+    print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print("| page | median | p95 | max | CPU app+db | queries | status | target |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
     failures = 0
     for name, make_url in pages.items():
         if only and name not in only:
@@ -163,6 +178,7 @@ def main() -> None:
         statuses = ",".join(str(s) for s in result["statuses"])
         print(
             f"| {name} | {result['median']:.1f} | {result['p95']:.1f} | {result['max']:.1f} "
+            f"| {result['app_cpu']:.1f}+{result['db_cpu']:.1f} "
             f"| {result['queries']} | {statuses} | {'ok' if ok else 'MISSED'} |",
             flush=True,
         )
