@@ -5,6 +5,7 @@ Errors are ``{"error": message}`` (the Hub's shape, which the client shows) with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -21,6 +22,8 @@ from apps.papers.search import MAX_RESULTS, papers_in_order, parse_search, ranke
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+# Django's username alphabet; anything else cannot name a submitter (and NUL breaks SQL).
+USERNAME_RE = re.compile(r"[\w.@+-]{1,150}")
 SORTS = {"publishedAt": "published", "trending": "trending"}
 PERIOD_PARSERS = {
     "date": periods.parse_day,
@@ -92,8 +95,8 @@ def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
     page = _int_param(request, "p", default=0, low=0, high=MAX_PAGE)
     period = _period(request)
     submitter = request.GET.get("submitter") or None
-    if submitter is not None and len(submitter) > 150:
-        raise ApiError("'submitter' is too long")
+    if submitter is not None and not USERNAME_RE.fullmatch(submitter):
+        raise ApiError("'submitter' must be a username")
     papers = selectors.daily_papers(
         start=period.start if period else None,
         end=period.end if period else None,

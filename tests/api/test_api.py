@@ -1,4 +1,5 @@
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -185,11 +186,20 @@ def test_bad_parameters_raise_a_400_with_the_message(hf_api):
         ({"date": "x" * 5000}, 400),
         ({"date": "2025-02-14\x00"}, 400),
         ({"submitter": "x" * 500}, 400),
-        ({"submitter": "' OR 1=1 --"}, 200),
+        ({"submitter": "' OR 1=1 --"}, 400),
+        ({"submitter": "no.such-user"}, 200),
+        ({"submitter": "ada\x00"}, 400),
+        ({"submitter": "\ud800"}, 400),
+        ({"sort": "\x00"}, 400),
     ],
 )
 def test_hostile_parameters_get_json_answers(client, params, status):
-    response = client.get(reverse("api:daily_papers"), params)
+    # Encoded by hand: surrogates reach a server as invalid UTF-8 bytes, never as text.
+    query = "&".join(
+        f"{name}={quote(str(value).encode('utf-8', 'surrogatepass'))}"
+        for name, value in params.items()
+    )
+    response = client.get(f"{reverse('api:daily_papers')}?{query}")
     assert response.status_code == status
     assert response["Content-Type"] == "application/json"
     if status == 400:
