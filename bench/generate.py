@@ -183,7 +183,8 @@ class Generator:
         self.n_authors = max(100, int(papers * 1.3))
         self.days = days
         self.entry_share = entry_share
-        self.end_day = dt.datetime.now(tz=dt.UTC).date()
+        self.now = dt.datetime.now(tz=dt.UTC)
+        self.end_day = self.now.date()
         self.words = vocabulary(self.rng, 6000)
         self.word_weights = self.rng.zipf_weights(len(self.words))
         self.user_weights = self.rng.zipf_weights(self.n_users, 1.2)
@@ -243,9 +244,8 @@ class Generator:
                 delay = dt.timedelta(days=self.rng.choice([0, 1, 1, 2]))
                 entry_day = min(self.end_day, day + delay)
                 seconds = self.rng.randrange(6 * 3600, 22 * 3600)
-                self.submitted[pk] = dt.datetime.combine(entry_day, dt.time(), tzinfo=dt.UTC) + (
-                    dt.timedelta(seconds=seconds)
-                )
+                midnight = dt.datetime.combine(entry_day, dt.time(), tzinfo=dt.UTC)
+                self.submitted[pk] = min(self.now, midnight + dt.timedelta(seconds=seconds))
             title_words = self._text(self.rng.randint(4, 11))
             if self.rng.random() < 0.4:
                 title_words.insert(self.rng.randrange(len(title_words)), self._phrase())
@@ -317,7 +317,7 @@ class Generator:
                     "id": pk,
                     "user_id": user_id,
                     "paper_id": paper_id,
-                    "created_at": since + delay,
+                    "created_at": min(self.now, since + delay),
                 }
 
     def comments_rows(self) -> Iterator[dict]:
