@@ -1,4 +1,6 @@
+import ipaddress
 import os
+import socket
 
 import pytest
 
@@ -15,3 +17,22 @@ def hf_api(live_server):
     from huggingface_hub import HfApi
 
     return HfApi(endpoint=live_server.url, token=False)
+
+
+@pytest.fixture(autouse=True)
+def _only_loopback_network(monkeypatch):
+    """Fail any test here that would reach past this machine (the client must use our server)."""
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise OSError(f"test tried to reach {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
