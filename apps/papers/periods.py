@@ -67,6 +67,15 @@ class Period:
             return f"Week {week}, {year} ({self.start:%b} {self.start.day}\N{EN DASH}{end})"
         return f"{self.start:%B} {self.start.year}"
 
+    @property
+    def short_label(self) -> str:
+        """For previous/next links: ``Feb 14``, ``Week 7``, ``Feb 2026``."""
+        if self.kind == "day":
+            return f"{self.start:%b} {self.start.day}"
+        if self.kind == "week":
+            return f"Week {self.start.isocalendar()[1]}"
+        return f"{self.start:%b} {self.start.year}"
+
     def get_absolute_url(self) -> str:
         return reverse(f"papers:{self.kind}", args=[self.start if self.kind == "day" else self])
 

@@ -8,18 +8,24 @@ from typing import Literal
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import CharField, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import CharField, Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from apps.papers.models import Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
 
 
-def _authorships() -> Prefetch:
-    return Prefetch(
-        "paper__authorships",
-        queryset=Authorship.objects.select_related("author").order_by("position"),
-    )
+def _authorships(lookup: str = "paper__authorships") -> list[Prefetch | str]:
+    """Ordered authorships, then their authors by primary key.
+
+    Two queries rather than one join: with a large author table PostgreSQL hashes the whole
+    table for the join, while an ``id = ANY(...)`` lookup stays a few index probes.
+    """
+    return [
+        Prefetch(lookup, queryset=Authorship.objects.order_by("position")),
+        f"{lookup}__author",
+    ]
 
 
 def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEntry]:
@@ -31,9 +37,22 @@ def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEn
         DailyEntry.objects.filter(day__range=(start, end))
         .select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
     )
+
+
+def page_of(entries: QuerySet[DailyEntry], *, number: str | int | None, per_page: int) -> Page:
+    """One page of a ranked entries queryset, in two steps.
+
+    The ranking (count, then ids in order) reads only indexes (see the paper's covering
+    index); the wide rows, related objects and authors are then loaded for that page alone.
+    A missing or bad page number gives the first or last page.
+    """
+    page = Paginator(entries.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    page.object_list = list(entries.filter(pk__in=ids)) if ids else []
+    return page
 
 
 def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
@@ -50,11 +69,16 @@ def neighbouring_days(
 ) -> tuple[dt.date | None, dt.date | None]:
     """The nearest day with papers before ``day`` and after ``end`` (default: ``day``).
 
-    Empty days are skipped, so previous/next links never lead to an empty page.
+    Empty days are skipped, so previous/next links never lead to an empty page. One query,
+    two index probes on ``DailyEntry.day``.
     """
-    end = end or day
-    previous_day = DailyEntry.objects.filter(day__lt=day).aggregate(d=Max("day"))["d"]
-    next_day = DailyEntry.objects.filter(day__gt=end).aggregate(d=Min("day"))["d"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(day) FROM papers_dailyentry WHERE day < %s),"
+            " (SELECT min(day) FROM papers_dailyentry WHERE day > %s)",
+            [day, end or day],
+        )
+        previous_day, next_day = cursor.fetchone()
     return previous_day, next_day
 
 
@@ -120,7 +144,7 @@ def daily_entries_recent(*, limit: int) -> QuerySet[DailyEntry]:
     return (
         DailyEntry.objects.select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")[:limit]
     )
 
@@ -130,7 +154,7 @@ def daily_entries_trending(*, limit: int = 50) -> QuerySet[DailyEntry]:
     return (
         DailyEntry.objects.select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .prefetch_related(_authorships())
+        .prefetch_related(*_authorships())
         .order_by("-paper__trending_score", "-submitted_at", "paper__arxiv_id")[:limit]
     )
 
@@ -140,26 +164,23 @@ def paper_for_page(*, arxiv_id: str) -> Paper | None:
     return (
         Paper.objects.select_related("daily_entry__submitted_by")
         .defer("search_vector")
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            )
-        )
+        .prefetch_related(*_authorships("authorships"))
         .filter(arxiv_id=arxiv_id)
         .first()
     )
 
 
-SIMILAR_TERMS = 12
+SIMILAR_TERMS = 8
+SIMILAR_CANDIDATES = 300
 SIMILAR_CACHE_SECONDS = 6 * 3600
 
-# The paper's most significant lexemes OR-ed into a tsquery, ranked with ts_rank against every
-# other paper's weighted search_vector through its GIN index. Significant = rare in the corpus
-# (document frequencies come free from ANALYZE's most-common-elements statistics of the
-# column; a lexeme missing there is rarer than all of them), then in the title, then repeated.
-# Rare terms also keep the set of matching papers, which ts_rank must score, small.
-# (No pg_trgm on the embedded PostgreSQL, so full-text it is.)
+# Nearest papers by text, with Postgres full-text search (no pg_trgm on the embedded server):
+# take the paper's most significant lexemes - rare in the corpus first (document frequencies
+# come free from ANALYZE's most-common-elements statistics of the column; a lexeme missing
+# there is rarer than all of them), then in the title, then repeated - find the papers that
+# share at least two of them (or, failing enough of those, one) through the GIN index, and
+# rank at most SIMILAR_CANDIDATES of them with ts_rank on the weighted search_vector. The
+# bound keeps the worst case (very common words) to a few milliseconds at 100k papers.
 _SIMILAR_SQL = """
 WITH common AS (
     SELECT u.lexeme, u.freq
@@ -177,28 +198,51 @@ WITH common AS (
         t.lexeme
     LIMIT %(terms)s
 ), query AS (
-    SELECT string_agg(term, ' | ')::tsquery AS q FROM terms
+    SELECT
+        (SELECT string_agg(term, ' | ')::tsquery FROM terms) AS any_term,
+        (SELECT string_agg('(' || a.term || ' & ' || b.term || ')', ' | ')::tsquery
+         FROM terms a JOIN terms b ON a.term < b.term) AS two_terms
+), candidates AS (
+    SELECT p.id, p.search_vector
+    FROM papers_paper p, query
+    WHERE p.search_vector @@ query.{match} AND p.id <> ALL(%(exclude)s)
+    LIMIT %(candidates)s
 )
-SELECT p.id
-FROM papers_paper p, query
-WHERE p.search_vector @@ query.q AND p.id <> %(id)s
-ORDER BY ts_rank(p.search_vector, query.q) DESC, p.id DESC
+SELECT c.id
+FROM candidates c, query
+ORDER BY ts_rank(c.search_vector, query.any_term) DESC, c.id DESC
 LIMIT %(limit)s
 """
+
+
+def _similar_ids(*, paper_id: int, limit: int) -> list[int]:
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for match in ("two_terms", "any_term"):
+            params = {
+                "id": paper_id,
+                "terms": SIMILAR_TERMS,
+                "candidates": SIMILAR_CANDIDATES,
+                "exclude": [paper_id, *ids],
+                "limit": limit - len(ids),
+            }
+            cursor.execute(_SIMILAR_SQL.format(match=match), params)
+            ids += [row[0] for row in cursor.fetchall()]
+            if len(ids) >= limit:
+                break
+    return ids
 
 
 def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
     """The ``limit`` papers nearest to ``paper`` by text, best first.
 
-    The ranking scans every paper sharing a term, so its ids are cached for a few hours under
-    the paper's ``modified_at``; a page view then costs one primary-key query.
+    The ids are cached for a few hours under the paper's ``modified_at`` (a new version
+    changes it); a page view then costs one primary-key query.
     """
     key = f"papers:similar:{paper.pk}:{paper.modified_at.timestamp()}:{limit}"
     ids = cache.get(key)
     if ids is None:
-        with connection.cursor() as cursor:
-            cursor.execute(_SIMILAR_SQL, {"id": paper.pk, "terms": SIMILAR_TERMS, "limit": limit})
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = _similar_ids(paper_id=paper.pk, limit=limit)
         cache.set(key, ids, SIMILAR_CACHE_SECONDS)
     if not ids:
         return []

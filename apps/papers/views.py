@@ -52,15 +52,18 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
         context.update(entries=[], page_obj=None, previous_period=None, next_period=None)
     else:
         entries = selectors.daily_entries_in_period(start=period.start, end=period.end)
-        page_obj = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("p"))
+        page_obj = selectors.page_of(entries, number=request.GET.get("p"), per_page=PAGE_SIZE)
         previous_period, next_period = selectors.neighbouring_periods(period=period)
         context.update(
             entries=page_obj.object_list,
+            total=page_obj.paginator.count,
             page_obj=page_obj if page_obj.paginator.num_pages > 1 else None,
             previous_period=previous_period,
             next_period=next_period,
         )
-    return render(request, "papers/period.html", context)
+    # "More papers" (htmx) appends the next page's cards and pager in place of the pager.
+    template = "papers/period.html#page" if request.htmx else "papers/period.html"
+    return render(request, template, context)
 
 
 def latest_day(request: HttpRequest) -> HttpResponse:

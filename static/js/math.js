@@ -1,31 +1,41 @@
 // Renders the TeX in titles and abstracts ($...$, $$...$$, \(...\), \[...\]) with the vendored
-// KaTeX. Elements opt in with class "math"; htmx swaps are rendered too. Without JS the TeX
+// KaTeX. Elements opt in with class "math"; content added by htmx is rendered too. Without JS the TeX
 // source stays readable.
 (function () {
   "use strict";
-  var options = {
-    delimiters: [
+  var displayDelimiters = [
       { left: "$$", right: "$$", display: true },
       { left: "\\[", right: "\\]", display: true },
       { left: "$", right: "$", display: false },
       { left: "\\(", right: "\\)", display: false }
-    ],
-    throwOnError: false,
-    strict: "ignore",
-    trust: false
-  };
+  ];
+  // Excerpts (data-math-inline) keep display maths in the line so that cards stay compact.
+  var inlineDelimiters = displayDelimiters.map(function (d) {
+    return { left: d.left, right: d.right, display: false };
+  });
+
+  function options(node) {
+    return {
+      delimiters: node.hasAttribute("data-math-inline") ? inlineDelimiters : displayDelimiters,
+      throwOnError: false,
+      strict: "ignore",
+      trust: false
+    };
+  }
 
   function render(root) {
-    if (typeof window.renderMathInElement !== "function") return;
-    var nodes = root.querySelectorAll ? root.querySelectorAll(".math") : [];
+    if (typeof window.renderMathInElement !== "function" || !root.querySelectorAll) return;
+    var nodes = Array.prototype.slice.call(root.querySelectorAll(".math"));
+    if (root.classList && root.classList.contains("math")) nodes.push(root);
     for (var i = 0; i < nodes.length; i++) {
       if (!nodes[i].hasAttribute("data-math-rendered")) {
-        window.renderMathInElement(nodes[i], options);
+        window.renderMathInElement(nodes[i], options(nodes[i]));
         nodes[i].setAttribute("data-math-rendered", "");
       }
     }
   }
 
   document.addEventListener("DOMContentLoaded", function () { render(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { render(event.target); });
+  // htmx:load fires for every element htmx adds (e.g. the cards of "More papers").
+  document.addEventListener("htmx:load", function (event) { render(event.detail.elt); });
 })();

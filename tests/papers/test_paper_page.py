@@ -35,7 +35,7 @@ def test_paper_page_shows_everything_a_reader_needs(client, paper):
         assert name in html
     assert "Oct 1, 2024" in html  # published
     assert 'href="/papers/date/2024-10-14"' in html
-    assert 'submitted by <span class="submitter">Ada L.</span>' in html
+    assert "submitted by Ada L." in html
     for link in (
         "https://arxiv.org/abs/2410.09692",
         "https://arxiv.org/pdf/2410.09692",
@@ -154,8 +154,8 @@ def test_paper_page_uses_a_constant_number_of_queries(client, django_assert_max_
         make_entry(day=dt.date(2024, 10, 2), paper=paper, submitted_by=make_user())
     for i in range(10):
         make_paper(arxiv_id=f"2410.{i + 10:05d}", title=f"Graph networks {i}")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         client.get("/papers/2410.00001")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get("/papers/2410.00002")
     assert len(response.context["similar"]) == 5

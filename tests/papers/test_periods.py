@@ -66,6 +66,11 @@ def test_labels_read_naturally():
     assert parse_week("2026-W07").label == "Week 7, 2026 (Feb 9\N{EN DASH}15)"
     assert parse_week("2026-W53").label == "Week 53, 2026 (Dec 28\N{EN DASH}Jan 3)"
     assert parse_month("2026-02").label == "February 2026"
+    assert [parse_day("2026-02-14").short_label, parse_week("2026-W07").short_label] == [
+        "Feb 14",
+        "Week 7",
+    ]
+    assert parse_month("2026-02").short_label == "Feb 2026"
 
 
 # --- Period pages ---------------------------------------------------------------------------
@@ -226,6 +231,22 @@ def test_long_periods_are_paginated_and_a_bad_page_number_is_harmless(client):
         assert client.get("/papers/date/2026-02-09", {"p": bad}).status_code == 200
 
 
+@pytest.mark.django_db
+def test_more_papers_with_htmx_returns_just_the_next_cards_and_pager(client):
+    for i in range(105):
+        make_entry(day=MONDAY, arxiv_id=f"2602.{i + 100:05d}", upvotes=i)
+    page = client.get("/papers/date/2026-02-09").text
+    assert 'hx-get="?p=2" hx-target="closest .pager" hx-swap="outerHTML"' in page
+    fragment = client.get("/papers/date/2026-02-09", {"p": "2"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.text
+    assert "<html" not in html
+    assert html.count('class="paper-card"') == 50
+    assert "2602.00154" in html  # rank 51
+    assert 'hx-get="?p=3"' in html
+    assert "Higher ranked" not in html  # the cards above are already on the page
+
+
 def _fill(day: dt.date, count: int, start: int) -> None:
     users = [make_user() for _ in range(2)]
     for i in range(count):
@@ -244,9 +265,9 @@ def _fill(day: dt.date, count: int, start: int) -> None:
 )
 def test_period_pages_use_a_constant_number_of_queries(client, django_assert_max_num_queries, url):
     _fill(MONDAY, 3, 1)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         small = client.get(url)
     _fill(MONDAY, 30, 100)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         large = client.get(url)
     assert len(large.context["entries"]) > len(small.context["entries"])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0001_initial"),
+        ("papers", "0002_paper_rank_cover_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
