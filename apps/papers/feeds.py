@@ -11,13 +11,13 @@ from django.utils.html import escape
 
 from apps.papers import selectors
 from apps.papers.models import DailyEntry
-from apps.papers.templatetags.paper_tags import math_excerpt
+from apps.papers.templatetags.paper_tags import author_names, math_excerpt
 
 FEED_SIZE = 50
 
 
 class _EntryFeed(Feed):
-    """Items are DailyEntry rows carrying their paper, submitter and ordered authors."""
+    """Items are DailyEntry rows carrying their paper, submitter and ``author_names``."""
 
     def item_title(self, item: DailyEntry) -> str:
         return item.paper.title
@@ -35,8 +35,7 @@ class _EntryFeed(Feed):
     item_guid_is_permalink = False
 
     def item_author_name(self, item: DailyEntry) -> str:
-        names = [a.author.name for a in item.paper.authorships.all()]
-        return ", ".join(names[:10]) + (" et al." if len(names) > 10 else "")
+        return author_names(item.author_names, 10)
 
     def item_pubdate(self, item: DailyEntry) -> dt.datetime:
         return item.submitted_at

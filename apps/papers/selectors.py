@@ -16,8 +16,8 @@ from apps.papers.models import Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
 
 
-def _authorships(lookup: str = "paper__authorships") -> list[Prefetch | str]:
-    """Ordered authorships, then their authors by primary key.
+def _authorships(lookup: str) -> list[Prefetch | str]:
+    """Ordered authorships, then their authors by primary key (for a paper's own page).
 
     Two queries rather than one join: with a large author table PostgreSQL hashes the whole
     table for the join, while an ``id = ANY(...)`` lookup stays a few index probes.
@@ -28,17 +28,33 @@ def _authorships(lookup: str = "paper__authorships") -> list[Prefetch | str]:
     ]
 
 
+def _listing(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+    """Entries with paper, submitter and ``author_names`` (a list in order), in one query.
+
+    The names come from a correlated array subquery: a card shows names only, and building an
+    Authorship and an Author object per name cost more than the query itself.
+    """
+    names = (
+        Authorship.objects.filter(paper=OuterRef("paper_id"))
+        .order_by()
+        .values("paper")
+        .annotate(names=ArrayAgg("author__name", order_by="position"))
+        .values("names")
+    )
+    return (
+        entries.select_related("paper", "submitted_by")
+        .defer("paper__search_vector")
+        .annotate(author_names=Subquery(names, output_field=ArrayField(CharField())))
+    )
+
+
 def daily_entries_in_period(*, start: dt.date, end: dt.date) -> QuerySet[DailyEntry]:
     """The papers placed on days ``start`` to ``end`` (both included), ranked by upvotes.
 
     Ties go to the newest submission, then to the arXiv id so that the order is total.
     """
-    return (
-        DailyEntry.objects.filter(day__range=(start, end))
-        .select_related("paper", "submitted_by")
-        .defer("paper__search_vector")
-        .prefetch_related(*_authorships())
-        .order_by("-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")
+    return _listing(DailyEntry.objects.filter(day__range=(start, end))).order_by(
+        "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id"
     )
 
 
@@ -53,11 +69,6 @@ def page_of(entries: QuerySet[DailyEntry], *, number: str | int | None, per_page
     ids = list(page.object_list)
     page.object_list = list(entries.filter(pk__in=ids)) if ids else []
     return page
-
-
-def daily_entries_for_day(*, day: dt.date) -> QuerySet[DailyEntry]:
-    """The day's papers ranked by upvotes; ties go to the newest submission."""
-    return daily_entries_in_period(start=day, end=day)
 
 
 def latest_day_with_papers() -> dt.date | None:
@@ -141,22 +152,16 @@ def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | Non
 
 def daily_entries_recent(*, limit: int) -> QuerySet[DailyEntry]:
     """The newest days' papers, each day ranked like its page (for the daily feed)."""
-    return (
-        DailyEntry.objects.select_related("paper", "submitted_by")
-        .defer("paper__search_vector")
-        .prefetch_related(*_authorships())
-        .order_by("-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id")[:limit]
-    )
+    return _listing(DailyEntry.objects.all()).order_by(
+        "-day", "-paper__upvotes_count", "-submitted_at", "paper__arxiv_id"
+    )[:limit]
 
 
 def daily_entries_trending(*, limit: int = 50) -> QuerySet[DailyEntry]:
     """The hottest papers by stored ``trending_score`` (see services), one indexed query."""
-    return (
-        DailyEntry.objects.select_related("paper", "submitted_by")
-        .defer("paper__search_vector")
-        .prefetch_related(*_authorships())
-        .order_by("-paper__trending_score", "-submitted_at", "paper__arxiv_id")[:limit]
-    )
+    return _listing(DailyEntry.objects.all()).order_by(
+        "-paper__trending_score", "-submitted_at", "paper__arxiv_id"
+    )[:limit]
 
 
 def paper_for_page(*, arxiv_id: str) -> Paper | None:

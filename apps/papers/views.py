@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 
 from apps.papers import selectors
 from apps.papers.arxiv_ids import split_version
@@ -63,7 +64,9 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
         )
     # "More papers" (htmx) appends the next page's cards and pager in place of the pager.
     template = "papers/period.html#page" if request.htmx else "papers/period.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # never serve the fragment as the page
+    return response
 
 
 def latest_day(request: HttpRequest) -> HttpResponse:
@@ -106,32 +109,33 @@ def trending(request: HttpRequest) -> HttpResponse:
     return render(request, "papers/trending.html", context)
 
 
-def _paper_or_redirect(arxiv_id: str, url_name: str):
+def _paper(arxiv_id: str, url_name: str) -> Paper | HttpResponse:
+    """The paper, or a permanent redirect from a versioned id to the plain one; else a 404."""
     try:
         plain_id, version = split_version(arxiv_id)
     except ValueError as exc:
         raise Http404("Not an arXiv id") from exc
     if version is not None:
-        return None, redirect(url_name, arxiv_id=plain_id, permanent=True)
+        return redirect(url_name, arxiv_id=plain_id, permanent=True)
     paper = selectors.paper_for_page(arxiv_id=plain_id)
     if paper is None:
         raise Http404("No such paper")
-    return paper, None
+    return paper
 
 
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper, response = _paper_or_redirect(arxiv_id, "papers:detail")
-    if response:
-        return response
+    paper = _paper(arxiv_id, "papers:detail")
+    if isinstance(paper, HttpResponse):
+        return paper
     context = {"paper": paper, "similar": selectors.similar_papers(paper=paper)}
     return render(request, "papers/detail.html", context)
 
 
 def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """The paper page as Markdown, for readers, scripts and language models."""
-    paper, response = _paper_or_redirect(arxiv_id, "papers:detail_md")
-    if response:
-        return response
+    paper = _paper(arxiv_id, "papers:detail_md")
+    if isinstance(paper, HttpResponse):
+        return paper
     context = {
         "paper": paper,
         "page_url": request.build_absolute_uri(reverse("papers:detail", args=[paper.arxiv_id])),

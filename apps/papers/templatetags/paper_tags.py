@@ -73,3 +73,11 @@ def author_list(authorships: Iterable, limit: int | None = None) -> str:
     if len(shown) < len(authorships):
         names[-1] += " et al."
     return mark_safe(", ".join(names))  # noqa: S308 - each name went through an escape
+
+
+@register.simple_tag
+def author_names(names: list[str] | None, limit: int) -> str:
+    """A card's authors: the first ``limit`` names, then "et al." (plain, escaped text)."""
+    names = names or []
+    shown = ", ".join(names[:limit])
+    return f"{shown} et al." if len(names) > limit else shown
