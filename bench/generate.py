@@ -392,8 +392,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), tables):
             cursor.execute(sql)
-        # Fresh tables have no statistics: without them the per-paper author subquery of the
-        # search-vector refresh is planned as a scan of all authorships (minutes, not seconds).
+        # Fresh tables have no statistics yet: plan the refresh UPDATEs below with real ones.
         step("analyze", lambda: bool(cursor.execute("ANALYZE")) and "")
     step("search vectors", lambda: paper_search_vector_refresh())
     step("trending scores", lambda: trending_scores_refresh())
