@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.votes",
     "apps.comments",
     "apps.notifications",
+    "apps.api",
 ]
 
 MIDDLEWARE = [

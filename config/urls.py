@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("apps.users.urls")),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("apps.api.urls")),
     path("", include("apps.papers.urls")),
     path("", include("apps.votes.urls")),
     path("", include("apps.comments.urls")),

@@ -43,6 +43,8 @@ class Paper(models.Model):
             models.Index(
                 fields=["id"], include=["upvotes_count", "arxiv_id"], name="papers_paper_rank_cover"
             ),
+            # Search walks matches most-upvoted first and stops early (apps/papers/search.py).
+            models.Index(fields=["-upvotes_count", "-id"], name="papers_paper_upvotes_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -117,6 +119,10 @@ class DailyEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "daily entries"
+        indexes = [
+            # The API's default listing: newest submissions first, across all days.
+            models.Index(fields=["-submitted_at"], name="papers_entry_submitted_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} on {self.day}"

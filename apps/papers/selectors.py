@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
@@ -90,6 +91,53 @@ def neighbouring_days(
         )
         previous_day, next_day = cursor.fetchone()
     return previous_day, next_day
+
+
+def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
+    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+
+
+def papers_with_author_names(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Papers with their daily entry, submitter and ``author_names`` (a list, in order).
+
+    One query for a whole listing: the names come from a correlated array subquery rather than
+    a prefetch, which saves building an Authorship and an Author object per name.
+    """
+    names = (
+        Authorship.objects.filter(paper=OuterRef("pk"))
+        .order_by()
+        .values("paper")
+        .annotate(names=ArrayAgg("author__name", order_by="position"))
+        .values("names")
+    )
+    return queryset.select_related("daily_entry__submitted_by").annotate(
+        author_names=Subquery(names, output_field=ArrayField(CharField()))
+    )
+
+
+def daily_papers(
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    submitter: str | None = None,
+    sort: Literal["published", "trending"] = "published",
+) -> QuerySet[Paper]:
+    """Papers on the daily list between two days (inclusive), newest submission or trending first.
+
+    ``submitter`` is a username (any case); an unknown one simply matches nothing.
+    """
+    papers = Paper.objects.filter(daily_entry__isnull=False)
+    if start is not None:
+        papers = papers.filter(daily_entry__day__gte=start)
+    if end is not None:
+        papers = papers.filter(daily_entry__day__lte=end)
+    if submitter:
+        papers = papers.filter(daily_entry__submitted_by__username__iexact=submitter)
+    if sort == "trending":
+        order = ("-trending_score", "-upvotes_count", "-daily_entry__submitted_at", "-id")
+    else:
+        order = ("-daily_entry__submitted_at", "-id")
+    return papers_with_author_names(papers.order_by(*order))
 
 
 def neighbouring_periods(*, period: Period) -> tuple[Period | None, Period | None]:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("papers/week/<isoweek:week>", views.week_page, name="week"),
     path("papers/month/<month:month>", views.month_page, name="month"),
     path("papers/trending", views.trending, name="trending"),
+    path("papers/search", views.search, name="search"),
     path("papers/<arxiv_id:arxiv_id>.md", views.paper_markdown, name="detail_md"),
     path("papers/<arxiv_id:arxiv_id>", views.paper_detail, name="detail"),
     path("feeds/daily.rss", feeds.DailyPapersFeed(), name="feed_daily_rss"),

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -10,6 +11,14 @@ from apps.papers import selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
 from apps.papers.periods import Period, PeriodKind, parse_day
+from apps.papers.search import (
+    MAX_RESULTS,
+    papers_in_order,
+    parse_search,
+    ranked_paper_ids,
+    safe_highlight,
+    with_highlights,
+)
 from apps.papers.services import TRENDING_HALF_LIFE
 
 PAGE_SIZE = 50
@@ -133,3 +142,30 @@ def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     }
     body = render_to_string("papers/detail.md", context, request=request)
     return HttpResponse(body, content_type="text/markdown; charset=utf-8")
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Full-text search; an arXiv id or URL of a paper we have jumps straight to its page."""
+    parsed = parse_search(request.GET.get("q", ""))
+    if parsed.arxiv_id and (paper := selectors.paper_by_arxiv_id(arxiv_id=parsed.arxiv_id)):
+        return redirect(paper)
+    page = None
+    if parsed.query is not None:
+        page = Paginator(ranked_paper_ids(parsed.query), SEARCH_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        papers = selectors.papers_with_author_names(with_highlights(Paper.objects, parsed.query))
+        page.object_list = papers_in_order(papers, list(page.object_list))
+        for paper in page.object_list:
+            paper.title_html = safe_highlight(paper.title_highlight)
+            paper.abstract_html = safe_highlight(paper.abstract_highlight)
+    context = {
+        "query": parsed.text,
+        "arxiv_id": parsed.arxiv_id,
+        "page": page,
+        "max_results": MAX_RESULTS,
+    }
+    return render(request, "papers/search.html", context)

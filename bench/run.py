@@ -1,0 +1,189 @@
+"""Time the public pages and the API against the bench database (see bench/README.md).
+
+    python bench/run.py                      # 200 requests per page, Markdown table on stdout
+    python bench/run.py --requests 50 --only search,api-search
+
+Each request goes through the whole Django stack in this process (middleware, views, templates,
+database) with Django's test Client, DEBUG off; the time is the server's time to build the
+response, without network. Targets are drawn at random (days, weeks, months, papers, queries)
+so that caches and PostgreSQL's buffers see a realistic spread, after a warm-up round.
+"CPU app+db" is the mean CPU time per request of this process and of its PostgreSQL backend
+(read from /proc), which other load on the machine does not inflate the way it does wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_NAME", "paperboard_bench")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Max, Min  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from apps.papers.models import DailyEntry, Paper  # noqa: E402
+
+TARGET_MEDIAN_MS = 30
+TARGET_P95_MS = 80
+
+SEARCH_QUERIES = [
+    "diffusion",
+    "language models",
+    "transformer attention",
+    '"large language models"',
+    "reinforcement learning from human feedback",
+    "transf*",
+    "gaussian splat",
+    "video generation benchmark",
+    "robot manipulation policy",
+    "mixture of experts quantization",
+    "protein",
+    "zero-shot",
+    "Wang",
+    "kalomi",
+    "theorem proof math",
+    "hallucination -vision",
+]
+
+
+def _sample(rng: random.Random) -> dict[str, Callable[[], str]]:
+    bounds = DailyEntry.objects.aggregate(first=Min("day"), last=Max("day"))
+    days = list(DailyEntry.objects.values_list("day", flat=True).distinct())
+    ids = list(Paper.objects.order_by("?").values_list("arxiv_id", flat=True)[:2000])
+    if not days or not ids:
+        sys.exit("The bench database is empty: run bench/generate.py first.")
+    print(f"Data: {Paper.objects.count()} papers, days {bounds['first']} .. {bounds['last']}")
+
+    def week() -> str:
+        year, number, _ = rng.choice(days).isocalendar()
+        return f"{year}-W{number:02d}"
+
+    def month() -> str:
+        return rng.choice(days).strftime("%Y-%m")
+
+    return {
+        "day": lambda: f"/papers/date/{rng.choice(days).isoformat()}",
+        "week": lambda: f"/papers/week/{week()}",
+        "month": lambda: f"/papers/month/{month()}",
+        "latest": lambda: "/papers",
+        "trending": lambda: "/papers/trending",
+        "paper": lambda: f"/papers/{rng.choice(ids)}",
+        "paper-md": lambda: f"/papers/{rng.choice(ids)}.md",
+        "search": lambda: f"/papers/search?q={rng.choice(SEARCH_QUERIES)}",
+        "search-p2": lambda: f"/papers/search?q={rng.choice(SEARCH_QUERIES)}&page=2",
+        "api-daily": lambda: f"/api/daily_papers?date={rng.choice(days).isoformat()}",
+        "api-daily-latest": lambda: "/api/daily_papers",
+        "api-week-trending": lambda: f"/api/daily_papers?week={week()}&sort=trending",
+        "api-month": lambda: f"/api/daily_papers?month={month()}&limit=100&p=1",
+        "api-paper": lambda: f"/api/papers/{rng.choice(ids)}",
+        "api-search": lambda: f"/api/papers/search?q={rng.choice(SEARCH_QUERIES)}",
+    }
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: int) -> dict:
+    times, queries, statuses = [], [], set()
+    app_cpu = db_cpu = 0.0
+    for i in range(warmup + requests):
+        if i == warmup:
+            app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds()
+        url = make_url()
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            response = client.get(url, secure=True)
+            elapsed = (time.perf_counter() - started) * 1000
+        statuses.add(response.status_code)
+        if i >= warmup:
+            times.append(elapsed)
+            queries.append(counter.count)
+    return {
+        "app_cpu": (time.process_time() - app_cpu) * 1000 / requests,
+        "db_cpu": (_backend_cpu_seconds() - db_cpu) * 1000 / requests,
+        "median": statistics.median(times),
+        "p95": _percentile(times, 0.95),
+        "max": max(times),
+        "queries": max(queries),
+        "statuses": sorted(statuses),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    # DEBUG is off, as in production: static URLs come from the collected manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    rng = random.Random(args.seed)
+    pages = _sample(rng)
+    only = [name for name in args.only.split(",") if name]
+    client = Client()
+    print(f"\n{args.requests} requests per page (after {args.warmup} warm-up), times in ms\n")
+    print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print("| page | median | p95 | max | CPU app+db | queries | status | target |")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
+    failures = 0
+    for name, make_url in pages.items():
+        if only and name not in only:
+            continue
+        result = measure(client, make_url, args.requests, args.warmup)
+        ok = result["median"] < TARGET_MEDIAN_MS and result["p95"] < TARGET_P95_MS
+        ok = ok and result["statuses"] in ([200], [302])
+        failures += not ok
+        statuses = ",".join(str(s) for s in result["statuses"])
+        print(
+            f"| {name} | {result['median']:.1f} | {result['p95']:.1f} | {result['max']:.1f} "
+            f"| {result['app_cpu']:.1f}+{result['db_cpu']:.1f} "
+            f"| {result['queries']} | {statuses} | {'ok' if ok else 'MISSED'} |",
+            flush=True,
+        )
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
