@@ -6,6 +6,7 @@ Only public fields leave the site: usernames and display names, never emails.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -50,14 +51,31 @@ def _entry(paper: Paper) -> DailyEntry | None:
         return None
 
 
-def paper_payload(paper: Paper) -> dict[str, Any]:
-    """A paper as ``/api/papers/<id>`` returns it (from ``papers_with_author_names``)."""
+ClaimedSlots = Mapping[tuple[int, int], User]
+
+
+def _author(paper: Paper, position: int, name: str, claimed: ClaimedSlots) -> dict[str, Any]:
+    author: dict[str, Any] = {"name": name, "hidden": False}
+    user = claimed.get((paper.pk, position))
+    if user is not None:
+        author["user"] = user_payload(user)
+    return author
+
+
+def paper_payload(paper: Paper, claimed: ClaimedSlots) -> dict[str, Any]:
+    """A paper as ``/api/papers/<id>`` returns it (from ``papers_with_author_names``).
+
+    ``claimed``: the users behind approved author claims, by (paper id, author position).
+    """
     entry = _entry(paper)
     return {
         "id": paper.arxiv_id,
         "title": paper.title,
         "summary": paper.abstract,
-        "authors": [{"name": name, "hidden": False} for name in paper.author_names or []],
+        "authors": [
+            _author(paper, position, name, claimed)
+            for position, name in enumerate(paper.author_names or [])
+        ],
         "publishedAt": iso_datetime(paper.published_on),
         "updatedAt": iso_datetime(paper.updated_on),
         "upvotes": paper.upvotes_count,
@@ -71,7 +89,7 @@ def paper_payload(paper: Paper) -> dict[str, Any]:
     }
 
 
-def listing_item(paper: Paper) -> dict[str, Any]:
+def listing_item(paper: Paper, claimed: ClaimedSlots) -> dict[str, Any]:
     """A daily-papers or search item: the paper nested under ``paper``, daily fields on top.
 
     As on the Hub, the top-level ``publishedAt`` is when the paper was put on the daily list.
@@ -79,7 +97,7 @@ def listing_item(paper: Paper) -> dict[str, Any]:
     entry = _entry(paper)
     submitted_at = entry.submitted_at if entry else None
     return {
-        "paper": paper_payload(paper),
+        "paper": paper_payload(paper, claimed),
         "publishedAt": iso_datetime(submitted_at or paper.published_on),
         "submittedOnDailyAt": iso_datetime(submitted_at),
         "title": paper.title,

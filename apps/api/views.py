@@ -18,6 +18,7 @@ from apps.papers import periods, selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
 from apps.papers.search import MAX_RESULTS, papers_in_order, parse_search, ranked_paper_ids
+from apps.users.selectors import claimed_author_slots
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -85,6 +86,11 @@ def _period(request: HttpRequest) -> periods.Period | None:
         raise ApiError(f"'{name}' is not a valid {name}, e.g. {examples[name]}") from None
 
 
+def _listing(papers: list[Paper]) -> list[dict[str, Any]]:
+    claimed = claimed_author_slots(paper_ids=[paper.pk for paper in papers])
+    return [listing_item(paper, claimed) for paper in papers]
+
+
 @json_view
 def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
     """``list_daily_papers``: the daily list, optionally for a date/week/month or a submitter."""
@@ -103,7 +109,7 @@ def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
         submitter=submitter,
         sort=SORTS[sort],
     )
-    return [listing_item(paper) for paper in papers[page * limit : (page + 1) * limit]]
+    return _listing(list(papers[page * limit : (page + 1) * limit]))
 
 
 @json_view
@@ -116,7 +122,7 @@ def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any]:
     paper = selectors.papers_with_author_names(Paper.objects.filter(arxiv_id=arxiv_id)).first()
     if paper is None:
         raise ApiError(f"Paper not found: {arxiv_id}", status=404)
-    return paper_payload(paper)
+    return paper_payload(paper, claimed_author_slots(paper_ids=[paper.pk]))
 
 
 @json_view
@@ -126,11 +132,11 @@ def search(request: HttpRequest) -> list[dict[str, Any]]:
     parsed = parse_search(request.GET.get("q", ""))
     papers = selectors.papers_with_author_names(Paper.objects.all())
     if parsed.arxiv_id and (paper := papers.filter(arxiv_id=parsed.arxiv_id).first()):
-        return [listing_item(paper)]
+        return _listing([paper])
     if parsed.query is None:
         return []
     ids = ranked_paper_ids(parsed.query, limit=MAX_RESULTS)[:limit]
-    return [listing_item(paper) for paper in papers_in_order(papers, ids)]
+    return _listing(papers_in_order(papers, ids))
 
 
 @json_view

@@ -67,6 +67,17 @@ def approved_claims_for_papers(*, papers: Iterable[Paper]) -> dict[int, AuthorCl
     }
 
 
+def claimed_author_slots(*, paper_ids: Iterable[int]) -> dict[tuple[int, int], User]:
+    """Users with an approved claim on these papers' author slots, keyed by (paper id, position).
+
+    One query for a whole listing (the API numbers authors by position, not by slot id).
+    """
+    claims = AuthorClaim.objects.filter(
+        authorship__paper_id__in=list(paper_ids), status=AuthorClaim.Status.APPROVED
+    ).select_related("user", "authorship")
+    return {(c.authorship.paper_id, c.authorship.position): c.user for c in claims}
+
+
 def claims_by_user_on_paper(*, user: User, paper: Paper) -> QuerySet[AuthorClaim]:
     return AuthorClaim.objects.filter(user=user, authorship__paper=paper)
 

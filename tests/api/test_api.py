@@ -55,6 +55,24 @@ def test_list_daily_papers_for_a_date_gives_full_paper_info(hf_api):
 
 
 @LIVE
+def test_claimed_authors_carry_their_user(hf_api):
+    from apps.users.services import author_claim_approve, author_claim_create
+
+    grace = make_user("grace", display_name="Grace H.")
+    entry = make_entry(day=DAY, arxiv_id="2502.00001", authors=["Alan Turing", "Grace Hopper"])
+    claim = author_claim_create(user=grace, authorship=entry.paper.authorships.get(position=1))
+    author_claim_approve(claim=claim, moderator=make_user("mod", is_staff=True))
+
+    [listed] = hf_api.list_daily_papers(date="2025-02-14")
+    info = hf_api.paper_info("2502.00001")
+
+    for paper in (listed, info):
+        assert paper.authors[0].user is None
+        assert paper.authors[1].user.username == "grace"
+        assert paper.authors[1].user.fullname == "Grace H."
+
+
+@LIVE
 def test_daily_papers_never_contain_emails(client):
     ada = make_user("ada")
     make_entry(day=DAY, submitted_by=ada)
@@ -229,10 +247,11 @@ def test_api_is_read_only(client):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        (reverse("api:daily_papers"), 1),
-        (reverse("api:daily_papers") + "?sort=trending&month=2025-02&submitter=ada", 1),
-        # Ranked ids inside a savepoint with a statement timeout (4), then the papers.
-        (reverse("api:search") + "?q=paper", 5),
+        # The papers, then the approved author claims of the listed papers.
+        (reverse("api:daily_papers"), 2),
+        (reverse("api:daily_papers") + "?sort=trending&month=2025-02&submitter=ada", 2),
+        # Ranked ids inside a savepoint with a statement timeout (4), the papers, the claims.
+        (reverse("api:search") + "?q=paper", 6),
     ],
 )
 def test_list_query_counts_do_not_grow_with_the_number_of_papers(
@@ -252,5 +271,5 @@ def test_list_query_counts_do_not_grow_with_the_number_of_papers(
 @pytest.mark.django_db
 def test_paper_query_count(client, django_assert_num_queries):
     make_entry(day=DAY, arxiv_id="2502.00001", submitted_by=make_user())
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         client.get(reverse("api:paper", args=["2502.00001"]))
