@@ -154,7 +154,7 @@ def test_profile_query_count_does_not_grow_with_papers(
 def test_logged_in_profile_query_count_is_constant(client, owner, django_assert_max_num_queries):
     submit_papers(owner, 12)
     client.force_login(owner)
-    with django_assert_max_num_queries(7):  # + the header's unread-notification count
+    with django_assert_max_num_queries(8):  # + unread notifications, + own votes on the list
         response = client.get("/users/ada")
     assert response.status_code == 200
     assert "Edit profile" in response.content.decode()
