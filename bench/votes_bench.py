@@ -92,7 +92,7 @@ def setup_data(users: int, papers: int) -> tuple[list[str], list[str]]:
     return sessions, ids
 
 
-def cleanup() -> None:
+def cleanup(session_keys: list[str] | None = None) -> None:
     from django.contrib.sessions.models import Session
 
     from apps.papers.models import Paper
@@ -100,7 +100,7 @@ def cleanup() -> None:
 
     Paper.objects.filter(arxiv_id__startswith=PAPER_PREFIX).delete()
     User.objects.filter(username__startswith=USER_PREFIX).delete()
-    Session.objects.filter(expire_date__lt="2000-01-01").delete()
+    Session.objects.filter(session_key__in=session_keys or []).delete()
 
 
 def free_port() -> int:
@@ -320,7 +320,7 @@ def main() -> None:
         f"votes stored: {stored}; lost or double votes: {mismatched}; "
         f"papers whose count differs from their votes: {wrong_counts}"
     )
-    cleanup()
+    cleanup(sessions)
     if mismatched or wrong_counts:
         raise SystemExit(1)
 
