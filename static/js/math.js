@@ -1,6 +1,7 @@
 // Renders the TeX in titles and abstracts ($...$, $$...$$, \(...\), \[...\]) with the vendored
 // KaTeX. Elements opt in with class "math"; content added by htmx is rendered too. Without JS the TeX
-// source stays readable.
+// source stays readable. Comment maths (.math-inline / .math-display, one formula per element,
+// marked by the server) is typeset by comments.js instead: rendering it twice garbles it.
 (function () {
   "use strict";
   var displayDelimiters = [
@@ -25,8 +26,9 @@
 
   function render(root) {
     if (typeof window.renderMathInElement !== "function" || !root.querySelectorAll) return;
-    var nodes = Array.prototype.slice.call(root.querySelectorAll(".math"));
-    if (root.classList && root.classList.contains("math")) nodes.push(root);
+    var selector = ".math:not(.math-inline):not(.math-display)";
+    var nodes = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) nodes.push(root);
     for (var i = 0; i < nodes.length; i++) {
       if (!nodes[i].hasAttribute("data-math-rendered")) {
         window.renderMathInElement(nodes[i], options(nodes[i]));

@@ -45,6 +45,7 @@ def test_upvote_comment_with_maths_and_reply_without_reload(page, live_server):
     assert "Euler" in comment_item.locator(".comment-body").inner_text()
     assert comment_item.locator(".math-inline").count() == 1
     comment_item.locator(".math-inline .katex").wait_for()  # typeset by the vendored KaTeX
+    assert comment_item.locator(".katex").count() == 1  # once, not once per script
     assert page.locator("#comment-form textarea").input_value() == ""  # a fresh form
 
     # A reply, in place under the comment.
@@ -78,6 +79,11 @@ def test_edit_upvote_and_delete_a_comment_in_place(page, live_server):
     page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
     page.goto(f"{live_server.url}/papers/{entry.paper.arxiv_id}")
     page.evaluate("window.__noReload = 'still here'")
+    # Maths already on the page is typeset once: β, not the source or a garbled copy.
+    formula = page.locator(f"#comment-{theirs.pk} .comment-body .katex")
+    formula.wait_for()
+    assert formula.count() == 1
+    assert formula.locator(".katex-html").inner_text().strip() == "β"
 
     page.locator(f"#comment-{mine.pk} .comment-actions a", has_text="Edit").click()
     editor = page.locator(f"#edit-body-{mine.pk}")
