@@ -1,7 +1,7 @@
 import os
 import subprocess
 import sys
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,36 +17,44 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real ``celery worker`` process on the test database, its own queue and a mail folder.
+@dataclass(frozen=True)
+class WorkerProcess:
+    outbox: Path  # the email the worker sent, one file per message
+    log: Path
 
-    Yields ``(queue_name, mail_dir)``; send tasks with ``.apply_async(queue=queue_name)``.
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real ``celery worker`` process on the test database and its broker, emailing to files.
+
+    Tasks queued by the code under test (``.delay()``, ``transaction.on_commit``) reach it
+    through Redis exactly as in production; the test's data is committed (transactional_db).
     """
     from django.db import connection
 
-    with django_db_blocker.unblock():
-        test_database = connection.settings_dict["NAME"]
-    mail_dir = tmp_path_factory.mktemp("worker-mail")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
         "PAPERBOARD_TESTING": "1",
-        "DATABASE_NAME": test_database,
-        "EMAIL_URL": f"file://{mail_dir}",
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "EMAIL_URL": f"file://{outbox}",
     }
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--queues", queue, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    yield queue, mail_dir
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--hostname", f"test-{os.getpid()}@%h", "--loglevel", "INFO"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        yield WorkerProcess(outbox=outbox, log=log_path)
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

@@ -6,9 +6,7 @@ from apps.core.tasks import send_email
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_worker_process_sends_queued_email(celery_worker_process):
-    queue, mail_dir = celery_worker_process
+def test_worker_process_sends_queued_email(celery_worker):
     result = send_email.apply_async(
         kwargs={
             "subject": "Your daily papers",
@@ -16,10 +14,9 @@ def test_worker_process_sends_queued_email(celery_worker_process):
             "to": ["reader@example.org"],
             "html_body": "<p>Three new papers on <b>LoRA</b>.</p>",
         },
-        queue=queue,
     )
-    assert result.get(timeout=60) == 1
-    sent = [path.read_text() for path in mail_dir.iterdir()]
+    assert result.get(timeout=60) == 1, celery_worker.log.read_text()[-3000:]
+    sent = [path.read_text() for path in celery_worker.outbox.iterdir()]
     assert len(sent) == 1
     assert "Subject: Your daily papers" in sent[0]
     assert "To: reader@example.org" in sent[0]
