@@ -23,6 +23,7 @@ from apps.votes.services import VOTE_RATE
 
 COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
 COMMENT_DAILY_RATE = Rate(limit=200, window=86_400, message="You reached today's comment limit.")
+EDIT_RATE = Rate(limit=20, window=60, message="You are editing too fast. Wait a minute.")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
     if timezone.now() - comment.created_at > EDIT_WINDOW:
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
         raise PermissionDenied(f"Comments can only be edited in the first {minutes} minutes.")
+    ratelimit_hit(scope="comment-edit", key=str(user.pk), rate=EDIT_RATE)
     body = comment_body_clean(body)
     rendered = comment_body_render(body=body)
     comment.body = rendered.body

@@ -13,6 +13,8 @@ from apps.comments.models import Comment
 from apps.notifications.models import Notification, NotificationPreference
 from apps.users.models import User
 
+MAX_MENTION_NOTIFICATIONS = 10
+
 
 def notification_preference_get(*, user: User) -> NotificationPreference:
     """The user's preferences, unsaved defaults when they never changed them."""
@@ -42,7 +44,8 @@ def notifications_for_comment(
     parent = comment.parent
     if parent is not None and parent.author is not None and not parent.is_deleted:
         recipients[parent.author.pk] = (parent.author, Notification.Kind.REPLY)
-    for user in mentioned_users:
+    # A cap, so that one comment cannot turn the site into a mass mailer.
+    for user in list(mentioned_users)[:MAX_MENTION_NOTIFICATIONS]:
         recipients.setdefault(user.pk, (user, Notification.Kind.MENTION))
     recipients.pop(comment.author_id, None)
     recipients = {pk: item for pk, item in recipients.items() if not item[0].is_banned}
@@ -87,7 +90,8 @@ def _email_text(notification: Notification) -> tuple[str, str]:
     actor = notification.actor.public_name if notification.actor else "Someone"
     paper = comment.paper
     verb = notification.get_kind_display()
-    subject = f"{actor} {verb} on “{paper.title[:80]}”"
+    # One line: a name or title with a line break would make the message unsendable.
+    subject = " ".join(f"{actor} {verb} on “{paper.title[:80]}”".split())
     url = f"{settings.SITE_URL}/papers/{paper.arxiv_id}/comments/{comment.pk}"
     body = (
         f"{actor} {verb} in the discussion of “{paper.title}”:\n\n"

@@ -51,8 +51,8 @@ class Period:
             return self.start.isoformat()
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
-        return f"{self.start.year}-{self.start.month:02d}"
+            return f"{year:04d}-W{week:02d}"
+        return f"{self.start.year:04d}-{self.start.month:02d}"
 
     @property
     def label(self) -> str:

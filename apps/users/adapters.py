@@ -64,5 +64,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """Keep the provider's full name as the display name (the handle comes from its login)."""
         user = super().populate_user(request, sociallogin, data)
         if data.get("name") and not user.display_name:
-            user.display_name = data["name"][:100]
+            user.display_name = " ".join(data["name"].split())[:100]  # one line, as in forms
         return user

@@ -21,8 +21,12 @@ def validate_github_url(value: str) -> None:
         raise ValidationError("Enter a GitHub profile address, e.g. https://github.com/yourname.")
 
 
+# scholar.google.com, .de, .co.uk, .com.au, … and nothing under another domain.
+_SCHOLAR_HOST = re.compile(r"scholar\.google\.(?:com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})")
+
+
 def validate_scholar_url(value: str) -> None:
-    if not _host(value).startswith("scholar.google.") or "user=" not in urlsplit(value).query:
+    if not _SCHOLAR_HOST.fullmatch(_host(value)) or "user=" not in urlsplit(value).query:
         raise ValidationError(
             "Enter a Google Scholar profile address, e.g. "
             "https://scholar.google.com/citations?user=XXXXXXXXXXXX."

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -11,12 +11,16 @@ from apps.users.links import validate_github_url, validate_orcid_url, validate_s
 DELETED_USER_NAME = "deleted user"
 
 https_url = URLValidator(schemes=["http", "https"])
+# A name is one line of text: it goes into email subjects and page titles.
+single_line = RegexValidator(
+    r"[\x00-\x1f\x7f]", "Use a single line without control characters.", inverse_match=True
+)
 
 
 class User(AbstractUser):
     """A Paperboard account; ``username`` is the public handle shown in URLs."""
 
-    display_name = models.CharField(max_length=100, blank=True)
+    display_name = models.CharField(max_length=100, blank=True, validators=[single_line])
     bio = models.TextField(blank=True, max_length=2000)
     is_banned = models.BooleanField(default=False)
     homepage_url = models.URLField("homepage", blank=True, validators=[https_url])

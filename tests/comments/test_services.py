@@ -8,6 +8,7 @@ from apps.comments.models import MAX_BODY_LENGTH, Comment, CommentVote
 from apps.comments.selectors import THREAD_DEPTH, comment_thread
 from apps.comments.services import (
     COMMENT_RATE,
+    EDIT_RATE,
     comment_create,
     comment_delete,
     comment_update,
@@ -205,3 +206,12 @@ def test_deleted_comments_cannot_be_voted_on():
 
     with pytest.raises(PermissionDenied):
         comment_vote_toggle(user=make_user(), comment=parent)
+
+
+def test_edits_are_rate_limited():
+    author = make_user()
+    comment = comment_create(author=author, paper=make_paper(), body="v0")
+    for i in range(EDIT_RATE.limit):
+        comment_update(comment=comment, user=author, body=f"v{i + 1}")
+    with pytest.raises(RateLimitExceeded, match="editing too fast"):
+        comment_update(comment=comment, user=author, body="one too many")

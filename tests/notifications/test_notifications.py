@@ -169,3 +169,24 @@ def test_notification_pages_need_login(client):
         client.get("/notifications").status_code == 302
     )
     assert client.get("/notifications/settings").status_code == 302
+
+
+def test_one_comment_notifies_at_most_ten_mentioned_users(settings):
+    from apps.notifications.services import MAX_MENTION_NOTIFICATIONS
+
+    paper, author = make_paper(), make_user("loud")
+    names = [make_user(f"reader{i}").username for i in range(MAX_MENTION_NOTIFICATIONS + 5)]
+    comment_create(author=author, paper=paper, body=" ".join(f"@{name}" for name in names))
+    assert Notification.objects.count() == MAX_MENTION_NOTIFICATIONS
+
+
+def test_email_subject_is_one_line_whatever_the_title(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    paper = make_paper(title="Attention\nis all you need")
+    ada, alan = make_user("ada"), make_user("alan")
+    parent = comment_create(author=ada, paper=paper, body="First")
+    comment_create(author=alan, paper=paper, body="Second", parent=parent)
+    notification = Notification.objects.get(recipient=ada)
+    assert notification_email_send(notification_id=notification.pk) is True
+    assert "\n" not in mail.outbox[0].subject
+    assert "Attention is all you need" in mail.outbox[0].subject

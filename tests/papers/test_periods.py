@@ -272,3 +272,18 @@ def test_period_pages_use_a_constant_number_of_queries(client, django_assert_max
     with django_assert_max_num_queries(5):
         large = client.get(url)
     assert len(large.context["entries"]) > len(small.context["entries"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "week_link"),
+    [
+        ("/papers/date/0001-01-01", "/papers/week/0001-W01"),
+        ("/papers/date/0999-06-15", "/papers/week/0999-W24"),
+        ("/papers/month/0001-01", "/papers/week/0001-W01"),
+    ],
+)
+def test_periods_before_year_1000_render_with_four_digit_links(client, url, week_link):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert f'href="{week_link}"' in response.text

@@ -209,13 +209,15 @@ def test_settings_page_saves_profile_and_normalises_orcid(client, owner):
         ("homepage_url", "not a url", "Enter a valid URL"),
         ("github_url", "https://gitlab.com/ada", "GitHub profile"),
         ("scholar_url", "https://example.org/?user=1", "Google Scholar"),
+        ("scholar_url", "https://scholar.google.evil.com/citations?user=1", "Google Scholar"),
+        ("display_name", "Alan\nBcc: x@evil.com", "single line"),
         ("orcid_url", "0000-0002-1825-0098", "valid ORCID"),
         ("orcid_url", "1234", "valid ORCID"),
     ],
 )
 def test_settings_page_rejects_bad_links_with_a_clear_error(client, owner, field, value, message):
     client.force_login(owner)
-    data = {"display_name": "Changed", "bio": "", field: value}
+    data = {"display_name": "Changed", "bio": ""} | {field: value}
     response = client.post(reverse("users:settings"), data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -223,3 +225,18 @@ def test_settings_page_rejects_bad_links_with_a_clear_error(client, owner, field
     assert owner.display_name == "Ada Lovelace"
     # The header still shows the saved name, not the rejected input.
     assert "Changed" not in response.content.decode().split("<main")[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://scholar.google.com/citations?user=X1",
+        "https://scholar.google.co.uk/citations?user=X1",
+    ],
+)
+def test_settings_page_accepts_real_scholar_hosts(client, owner, url):
+    client.force_login(owner)
+    data = {"display_name": "Ada Lovelace", "bio": "", "scholar_url": url}
+    assert client.post(reverse("users:settings"), data).status_code == 302
+    owner.refresh_from_db()
+    assert owner.scholar_url == url
