@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 
 # Python 3.12 (pgserver, the embedded PostgreSQL, ships wheels up to 3.12): on PATH or under pyenv.
 PYTHON ?= $(shell for candidate in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3 python3; do \
-	if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$candidate; break; fi; done)
+	if $$candidate -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; then echo $$candidate; break; fi; done)
 
 .PHONY: install run test lint format stop browser clean
 
 $(STAMP): pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then echo "Paperboard needs Python 3.12 or newer on PATH (python3.12 / python3.13)."; exit 1; fi
+	@if [ -z "$(PYTHON)" ]; then echo "Paperboard needs Python 3.12 (python3.12 on PATH or under pyenv): the embedded PostgreSQL ships no wheels for newer Pythons yet."; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from apps.comments.models import Comment, CommentVote
-from apps.comments.services import comment_create
+from apps.comments.services import comment_create, comment_upvotes_recount
 from apps.papers.models import DailyEntry, Paper
-from apps.papers.services import trending_scores_refresh
 from apps.users.models import User
 from apps.votes.models import Vote
+from apps.votes.services import paper_upvotes_recount
 
 # (paper arXiv id, [(author username, reply-to index or None, body)]).
 DEMO_THREADS: list[tuple[str, list[tuple[str, int | None, str]]]] = [
@@ -113,13 +113,7 @@ def _seed_votes(users: list[User], papers: list[Paper]) -> None:
             "AND v.paper_id = ANY(%s)",
             [paper_ids],
         )
-        cursor.execute(
-            f"UPDATE {Paper._meta.db_table} AS p SET upvotes_count = "  # noqa: S608 - table names from models
-            f"(SELECT COUNT(*) FROM {Vote._meta.db_table} v WHERE v.paper_id = p.id) "
-            "WHERE p.id = ANY(%s)",
-            [paper_ids],
-        )
-    trending_scores_refresh(paper_ids=paper_ids)
+    paper_upvotes_recount(paper_ids=paper_ids)
 
 
 def _seed_comment_votes(users: list[User], comments: list[Comment]) -> None:
@@ -133,13 +127,7 @@ def _seed_comment_votes(users: list[User], comments: list[Comment]) -> None:
         ],
         ignore_conflicts=True,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Comment._meta.db_table} AS c SET upvotes_count = "  # noqa: S608 - table names from models
-            f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
-            "WHERE c.id = ANY(%s)",
-            [[comment.pk for comment in comments]],
-        )
+    comment_upvotes_recount(comment_ids=[comment.pk for comment in comments])
 
 
 def _seed_threads(users_by_name: dict[str, User]) -> list[Comment]:

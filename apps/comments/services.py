@@ -19,6 +19,7 @@ from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.notifications.services import notifications_for_comment
 from apps.papers.models import Paper
 from apps.users.models import User
+from apps.users.roles import user_can_post
 from apps.votes.services import VOTE_RATE
 
 COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
@@ -34,7 +35,7 @@ class RenderedBody:
 
 
 def _check_active(user: User, action: str) -> None:
-    if not user.is_active or user.is_banned:
+    if not user_can_post(user):
         raise PermissionDenied(f"Your account cannot {action}.")
 
 
@@ -186,11 +187,16 @@ def comment_votes_remove_all(*, user: User) -> int:
             .values_list("pk", flat=True)
         )
         CommentVote.objects.filter(user=user).delete()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Comment._meta.db_table} c SET upvotes_count = "  # noqa: S608 - table names from models
-                f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
-                "WHERE c.id = ANY(%s)",
-                [comment_ids],
-            )
+        comment_upvotes_recount(comment_ids=comment_ids)
     return len(comment_ids)
+
+
+def comment_upvotes_recount(*, comment_ids: list[int]) -> None:
+    """Set these comments' ``upvotes_count`` from their vote rows, in one UPDATE."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Comment._meta.db_table} c SET upvotes_count = "  # noqa: S608 - table names from models
+            f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
+            "WHERE c.id = ANY(%s)",
+            [comment_ids],
+        )

@@ -10,9 +10,9 @@ from apps.comments import services
 from apps.comments.forms import CommentForm
 from apps.comments.models import Comment
 from apps.comments.selectors import CommentNode, comment_ids_voted_by, comment_thread
+from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
-from apps.votes.views import login_redirect, safe_next_url
 
 COMMENT_TEMPLATE = "comments/partials/comment.html"
 DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
@@ -22,10 +22,6 @@ PREVIEW_RATE = Rate(limit=120, window=60, message="Preview paused: you are typin
 
 def _paper_url(paper: Paper) -> str:
     return f"{paper.get_absolute_url()}#discussion"
-
-
-def _permalink(comment: Comment) -> str:
-    return f"/papers/{comment.paper.arxiv_id}/comments/{comment.pk}"
 
 
 def _refusal(form: CommentForm, exc: Exception) -> int:
@@ -99,7 +95,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The reply form: inline under the comment with htmx, a page of its own without."""
     parent = _comment_for(pk)
     if not request.user.is_authenticated:
-        return login_redirect(request, _permalink(parent))
+        return login_redirect(request, parent.get_absolute_url())
     if parent.is_deleted:
         raise Http404("This comment was deleted.")
     if request.htmx and request.GET.get("cancel"):
@@ -114,7 +110,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
     if not request.user.is_authenticated:
-        return login_redirect(request, _permalink(comment))
+        return login_redirect(request, comment.get_absolute_url())
     if request.method == "GET" and request.htmx and request.GET.get("cancel"):
         context = {"comment": comment, "node": _node(request, comment)}
         return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
@@ -131,7 +127,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 status = _refusal(form, exc)
             else:
                 if not request.htmx:
-                    return redirect(_permalink(comment))
+                    return redirect(comment.get_absolute_url())
                 context = {"comment": comment, "node": _node(request, comment)}
                 return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
     elif comment.author_id != request.user.pk or not comment.in_edit_window:
@@ -153,7 +149,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
     if not request.user.is_authenticated:
-        return login_redirect(request, _permalink(comment))
+        return login_redirect(request, comment.get_absolute_url())
     try:
         removed = services.comment_delete(comment=comment, user=request.user)
     except PermissionDenied as exc:
@@ -170,7 +166,7 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
-    next_url = safe_next_url(request, _permalink(comment))
+    next_url = safe_next_url(request, comment.get_absolute_url())
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)
     error, status = "", 200

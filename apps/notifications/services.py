@@ -92,7 +92,7 @@ def _email_text(notification: Notification) -> tuple[str, str]:
     verb = notification.get_kind_display()
     # One line: a name or title with a line break would make the message unsendable.
     subject = " ".join(f"{actor} {verb} on “{paper.title[:80]}”".split())
-    url = f"{settings.SITE_URL}/papers/{paper.arxiv_id}/comments/{comment.pk}"
+    url = f"{settings.SITE_URL}{comment.get_absolute_url()}"
     body = (
         f"{actor} {verb} in the discussion of “{paper.title}”:\n\n"
         f"{comment.body[:2000]}\n\n"

@@ -128,10 +128,3 @@ def parse_month(value: str) -> Period:
     if not (1 <= month <= 12 and year >= 1):
         raise ValueError(f"no month {month} in {year}")
     return Period.containing("month", dt.date(year, month, 1))
-
-
-PARSERS = {"day": parse_day, "week": parse_week, "month": parse_month}
-
-
-def parse_period(kind: PeriodKind, value: str) -> Period:
-    return PARSERS[kind](value)

@@ -18,6 +18,7 @@ from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.papers.models import Paper
 from apps.papers.services import trending_scores_refresh
 from apps.users.models import User
+from apps.users.roles import user_can_post
 
 VOTE_RATE = Rate(limit=60, window=60, message="You are voting too fast. Wait a minute and retry.")
 
@@ -29,7 +30,7 @@ class VoteState:
 
 
 def _check_can_vote(user: User) -> None:
-    if not user.is_active or user.is_banned:
+    if not user_can_post(user):
         raise PermissionDenied("Your account cannot vote.")
     ratelimit_hit(scope="vote", key=str(user.pk), rate=VOTE_RATE)
 
@@ -105,6 +106,12 @@ def paper_votes_remove_all(*, user: User) -> int:
         )
         paper_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute("DELETE FROM votes_vote WHERE user_id = %(user)s", {"user": user.pk})
-        cursor.execute(_RECOUNT_MANY, {"papers": paper_ids})
-        trending_scores_refresh(paper_ids=paper_ids)
+    paper_upvotes_recount(paper_ids=paper_ids)
     return len(paper_ids)
+
+
+def paper_upvotes_recount(*, paper_ids: list[int]) -> None:
+    """Set these papers' ``upvotes_count`` and trending score from their vote rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECOUNT_MANY, {"papers": paper_ids})
+    trending_scores_refresh(paper_ids=paper_ids)

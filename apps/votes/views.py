@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
+from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
 from apps.votes.receivers import PENDING_VOTE_SESSION_KEY
@@ -17,26 +13,6 @@ from apps.votes.selectors import paper_ids_voted_by
 from apps.votes.services import paper_vote_toggle
 
 BUTTON_TEMPLATE = "votes/partials/vote_button.html"
-
-
-def safe_next_url(request: HttpRequest, fallback: str) -> str:
-    """Where to send the user back to: the form's ``next``, the htmx page, else ``fallback``."""
-    candidates = [request.POST.get("next") or request.GET.get("next")]
-    if request.htmx:
-        candidates.append(request.htmx.current_url_abs_path)
-    for candidate in candidates:
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return fallback
-
-
-def login_redirect(request: HttpRequest, next_url: str) -> HttpResponse:
-    login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
-    if request.htmx:
-        return HttpResponseClientRedirect(login_url)
-    return redirect(login_url)
 
 
 @require_POST

@@ -164,11 +164,13 @@ def test_settings_page_turns_emails_off(client):
     assert preference.email_on_mention is True
 
 
-def test_notification_pages_need_login(client):
-    assert client.get("/notifications")["Location"].startswith("/admin/login/") or (
-        client.get("/notifications").status_code == 302
-    )
-    assert client.get("/notifications/settings").status_code == 302
+@pytest.mark.parametrize("path", ["/notifications", "/notifications/settings"])
+def test_notification_pages_send_anonymous_visitors_to_log_in_and_back(client, path):
+    from django.urls import reverse
+
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={path}"
 
 
 def test_one_comment_notifies_at_most_ten_mentioned_users(settings):

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import template
-from django.conf import settings
-from django.shortcuts import resolve_url
 
 from apps.comments.selectors import Thread, comment_thread
+from apps.core.navigation import login_url
 
 register = template.Library()
 
@@ -18,6 +15,4 @@ def paper_discussion(context, paper) -> Thread:
     return comment_thread(paper=paper, user=request.user, sort=request.GET.get("sort", ""))
 
 
-@register.simple_tag
-def login_url(next_url: str) -> str:
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
+register.simple_tag(login_url)
