@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.templatetags.static import static
+from django.urls import reverse
 
 from apps.papers.models import DailyEntry, Paper
 from apps.users.models import User
@@ -27,19 +26,13 @@ def iso_datetime(value: dt.datetime | dt.date | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-@cache
-def _default_avatar_url() -> str:
-    # Resolving a static URL through the manifest costs more than the rest of a user payload.
-    return f"{settings.SITE_URL}{static('images/avatar.svg')}"
-
-
 def user_payload(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {
         "user": user.username,
         "fullname": user.public_name,
-        "avatarUrl": _default_avatar_url(),
+        "avatarUrl": f"{settings.SITE_URL}{reverse('users:avatar', args=[user.username])}",
         "type": "user",
     }
 

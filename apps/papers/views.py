@@ -20,6 +20,7 @@ from apps.papers.search import (
     with_highlights,
 )
 from apps.papers.services import TRENDING_HALF_LIFE
+from apps.votes.selectors import paper_ids_voted_by
 
 PAGE_SIZE = 50
 TRENDING_SIZE = 50
@@ -127,7 +128,12 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id, "papers:detail")
     if isinstance(paper, HttpResponse):
         return paper
-    context = {"paper": paper, "similar": selectors.similar_papers(paper=paper)}
+    context = {
+        "paper": paper,
+        "similar": selectors.similar_papers(paper=paper),
+        # The page's one vote button asks about this paper only.
+        "voted_paper_ids": paper_ids_voted_by(user=request.user, paper_ids=[paper.pk]),
+    }
     return render(request, "papers/detail.html", context)
 
 

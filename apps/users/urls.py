@@ -14,6 +14,9 @@ urlpatterns = [
     path("accounts/delete/", views.account_delete, name="delete"),
     re_path(rf"^users/(?P<username>{HANDLE_URL_PATTERN})$", views.profile, name="profile"),
     re_path(
+        rf"^users/(?P<username>{HANDLE_URL_PATTERN})/avatar\.svg$", views.avatar, name="avatar"
+    ),
+    re_path(
         rf"^users/(?P<username>{HANDLE_URL_PATTERN})/(?P<tab>[a-z]+)$",
         views.profile,
         name="profile_tab",

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from apps.papers.models import Authorship, Paper
@@ -32,6 +33,24 @@ def _tab_items(tab: str, user: User):
     if tab == "authored":
         return selectors.papers_authored_by(user=user)
     return selectors.comments_by(user=user)
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def avatar(request: HttpRequest, username: str) -> HttpResponse:
+    """The initials avatar the pages draw, as an image for API clients (``avatarUrl``)."""
+    owner = selectors.profile_user(username=username)
+    if owner is None:
+        raise Http404("No such user")
+    response = render(
+        request,
+        "users/partials/avatar.html",
+        {"avatar_user": owner, "size": 40},
+        content_type="image/svg+xml",
+    )
+    # An image, never a document: nothing in it may run or load.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @vary_on_headers("HX-Request")

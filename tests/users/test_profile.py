@@ -38,7 +38,7 @@ def test_profile_shows_name_avatar_bio_and_links(client, owner):
     assert response.status_code == 200
     assert "Ada Lovelace" in html
     assert "@ada" in html
-    assert '<svg class="avatar"' in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="avatar"' in html
     assert ">AL</text>" in html
     assert "Analytical engines." in html
     assert 'href="https://ada.example.org"' in html
@@ -240,3 +240,14 @@ def test_settings_page_accepts_real_scholar_hosts(client, owner, url):
     assert client.post(reverse("users:settings"), data).status_code == 302
     owner.refresh_from_db()
     assert owner.scholar_url == url
+
+
+def test_avatar_is_served_as_an_svg_image_that_cannot_run_anything(client, owner):
+    response = client.get("/users/ada/avatar.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    svg = response.content.decode()
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert ">AL</text>" in svg
+    assert client.get("/users/nobody/avatar.svg").status_code == 404
