@@ -9,6 +9,12 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture
+def fast_password_hasher(settings):
+    """Real hashing is deliberately slow; tests of log-in flows are not about hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (the tests' own Redis database)."""

@@ -16,6 +16,8 @@ from apps.users.models import User
 
 _ids = itertools.count(1)
 
+PASSWORD = "correct horse battery staple"
+
 
 def make_user(username: str | None = None, **fields) -> User:
     username = username or f"user{next(_ids)}"
@@ -77,3 +79,15 @@ def add_votes(paper: Paper, count: int, *, at: dt.datetime | None = None) -> Non
     Paper.objects.filter(pk=paper.pk).update(upvotes_count=paper.votes.count())
     trending_scores_refresh(paper_ids=[paper.pk])
     paper.refresh_from_db()
+
+
+def verify_for_log_in(user: User) -> User:
+    """Give ``user`` the password PASSWORD and a verified primary email, as after sign-up."""
+    from allauth.account.models import EmailAddress
+
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user

@@ -4,10 +4,10 @@ import os
 import shutil
 
 import pytest
-from allauth.account.models import EmailAddress
+
+from tests.factories import PASSWORD, verify_for_log_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -37,18 +37,9 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def log_in(page, live_server, user) -> None:
     """Log in through the real log-in form, as a person would (verified email, password)."""
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    verify_for_log_in(user)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)

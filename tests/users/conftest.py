@@ -1,12 +1,9 @@
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from config.celery import app as celery_app
-from tests.factories import make_user
-
-PASSWORD = "correct horse battery staple"
+from tests.factories import make_user, verify_for_log_in
 
 
 @pytest.fixture(autouse=True)
@@ -20,19 +17,14 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Real hashing is deliberately slow; these tests are about flows, not hash strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hasher(fast_password_hasher):
+    """Every test here is about an account flow."""
 
 
 @pytest.fixture
 def verified_user(db):
     """A user who signed up and verified their email: they can log in with PASSWORD."""
-    user = make_user("ada", display_name="Ada Lovelace")
-    user.set_password(PASSWORD)
-    user.save()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return verify_for_log_in(make_user("ada", display_name="Ada Lovelace"))
 
 
 def links_in(message) -> list[str]:

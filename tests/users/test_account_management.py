@@ -10,8 +10,8 @@ from apps.papers.models import DailyEntry
 from apps.users.models import AuthorClaim, User
 from apps.users.services import user_delete
 from apps.users.signals import user_deleting
-from tests.factories import make_entry, make_paper
-from tests.users.conftest import PASSWORD, links_in, path_of
+from tests.factories import PASSWORD, make_entry, make_paper
+from tests.users.conftest import links_in, path_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from apps.users.models import User
-from tests.factories import make_user
-from tests.users.conftest import PASSWORD, links_in, path_of
+from tests.factories import PASSWORD, make_user
+from tests.users.conftest import links_in, path_of
 
 pytestmark = pytest.mark.django_db
 
