@@ -28,23 +28,28 @@ def _authorships(lookup: str) -> list[Prefetch | str]:
     ]
 
 
-def _listing(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
-    """Entries with paper, submitter and ``author_names`` (a list in order), in one query.
+def _author_names(paper_ref: str) -> Subquery:
+    """The paper's author names in order, as one array: a correlated subquery.
 
-    The names come from a correlated array subquery: a card shows names only, and building an
-    Authorship and an Author object per name cost more than the query itself.
+    Lists show names only, and building an Authorship and an Author object per name cost more
+    than the query itself.
     """
     names = (
-        Authorship.objects.filter(paper=OuterRef("paper_id"))
+        Authorship.objects.filter(paper=OuterRef(paper_ref))
         .order_by()
         .values("paper")
         .annotate(names=ArrayAgg("author__name", order_by="position"))
         .values("names")
     )
+    return Subquery(names, output_field=ArrayField(CharField()))
+
+
+def _listing(entries: QuerySet[DailyEntry]) -> QuerySet[DailyEntry]:
+    """Entries with paper, submitter and ``author_names`` (a list in order), in one query."""
     return (
         entries.select_related("paper", "submitted_by")
         .defer("paper__search_vector")
-        .annotate(author_names=Subquery(names, output_field=ArrayField(CharField())))
+        .annotate(author_names=_author_names("paper_id"))
     )
 
 
@@ -98,20 +103,10 @@ def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
 
 
 def papers_with_author_names(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
-    """Papers with their daily entry, submitter and ``author_names`` (a list, in order).
-
-    One query for a whole listing: the names come from a correlated array subquery rather than
-    a prefetch, which saves building an Authorship and an Author object per name.
-    """
-    names = (
-        Authorship.objects.filter(paper=OuterRef("pk"))
-        .order_by()
-        .values("paper")
-        .annotate(names=ArrayAgg("author__name", order_by="position"))
-        .values("names")
-    )
+    """Papers with their daily entry, submitter and ``author_names`` (a list, in order), in
+    one query for a whole listing."""
     return queryset.select_related("daily_entry__submitted_by").annotate(
-        author_names=Subquery(names, output_field=ArrayField(CharField()))
+        author_names=_author_names("pk")
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from apps.comments import selectors as comments_selectors
 from apps.comments.models import Comment
-from apps.papers.models import Authorship, Paper
+from apps.papers.models import Paper
+from apps.papers.selectors import papers_with_author_names
 from apps.users.models import AuthorClaim, User
 from apps.votes import selectors as votes_selectors
 
@@ -18,18 +19,9 @@ def profile_user(*, username: str) -> User | None:
     return User.objects.filter(username__iexact=username, is_active=True).first()
 
 
-def _with_authors(papers: QuerySet[Paper]) -> QuerySet[Paper]:
-    return papers.prefetch_related(
-        Prefetch(
-            "authorships",
-            queryset=Authorship.objects.select_related("author").order_by("position"),
-        )
-    )
-
-
 def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
     """Papers whose daily entry this user submitted, newest submission first."""
-    return _with_authors(
+    return papers_with_author_names(
         Paper.objects.filter(daily_entry__submitted_by=user)
         .select_related("daily_entry")
         .order_by("-daily_entry__submitted_at", "-pk")
@@ -38,12 +30,12 @@ def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
 
 def papers_upvoted_by(*, user: User) -> QuerySet[Paper]:
     """Papers this user upvoted, latest vote first."""
-    return _with_authors(votes_selectors.papers_upvoted_by(user=user))
+    return papers_with_author_names(votes_selectors.papers_upvoted_by(user=user))
 
 
 def papers_authored_by(*, user: User) -> QuerySet[Paper]:
     """Papers with an approved claim by this user, newest first."""
-    return _with_authors(
+    return papers_with_author_names(
         Paper.objects.filter(
             authorships__claims__user=user,
             authorships__claims__status=AuthorClaim.Status.APPROVED,
