@@ -13,6 +13,7 @@ from apps.comments.selectors import CommentNode, comment_ids_voted_by, comment_t
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
+from apps.votes.responses import vote_attempt, vote_page_response
 
 COMMENT_TEMPLATE = "comments/partials/comment.html"
 DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
@@ -169,22 +170,20 @@ def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
     next_url = safe_next_url(request, comment.get_absolute_url())
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)
-    error, status = "", 200
-    try:
-        state = services.comment_vote_toggle(user=request.user, comment=comment)
-        voted = state.voted
-    except (PermissionDenied, RateLimitExceeded) as exc:
-        error = str(exc)
-        status = 429 if isinstance(exc, RateLimitExceeded) else 403
-        voted = bool(comment_ids_voted_by(user=request.user, comment_ids=[comment.pk]))
+    outcome = vote_attempt(
+        lambda: services.comment_vote_toggle(user=request.user, comment=comment).voted,
+        lambda: bool(comment_ids_voted_by(user=request.user, comment_ids=[comment.pk])),
+    )
     if request.htmx:
-        node = CommentNode(comment=comment, depth=comment.depth, voted=voted)
-        context = {"comment": comment, "node": node, "vote_error": error, "next_url": next_url}
-        return render(request, f"{COMMENT_TEMPLATE}#comment_vote", context, status=status)
-    if error:
-        context = {"message": error, "next_url": next_url}
-        return render(request, "votes/vote_refused.html", context, status=status)
-    return redirect(next_url)
+        node = CommentNode(comment=comment, depth=comment.depth, voted=outcome.voted)
+        context = {
+            "comment": comment,
+            "node": node,
+            "vote_error": outcome.error,
+            "next_url": next_url,
+        }
+        return render(request, f"{COMMENT_TEMPLATE}#comment_vote", context, status=outcome.status)
+    return vote_page_response(request, outcome, next_url)
 
 
 @require_POST

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from apps.core.navigation import login_redirect, safe_next_url
-from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
 from apps.votes.receivers import PENDING_VOTE_SESSION_KEY
+from apps.votes.responses import vote_attempt, vote_page_response
 from apps.votes.selectors import paper_ids_voted_by
 from apps.votes.services import paper_vote_toggle
 
@@ -24,18 +23,16 @@ def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     if not request.user.is_authenticated:
         request.session[PENDING_VOTE_SESSION_KEY] = paper.pk
         return login_redirect(request, next_url)
-    error, status = "", 200
-    try:
-        state = paper_vote_toggle(user=request.user, paper=paper)
-        voted = state.voted
-    except (PermissionDenied, RateLimitExceeded) as exc:
-        error = str(exc)
-        status = 429 if isinstance(exc, RateLimitExceeded) else 403
-        voted = bool(paper_ids_voted_by(user=request.user, paper_ids=[paper.pk]))
+    outcome = vote_attempt(
+        lambda: paper_vote_toggle(user=request.user, paper=paper).voted,
+        lambda: bool(paper_ids_voted_by(user=request.user, paper_ids=[paper.pk])),
+    )
     if request.htmx:
-        context = {"paper": paper, "voted": voted, "vote_error": error, "next_url": next_url}
-        return render(request, f"{BUTTON_TEMPLATE}#vote_button", context, status=status)
-    if error:
-        context = {"message": error, "next_url": next_url}
-        return render(request, "votes/vote_refused.html", context, status=status)
-    return redirect(next_url)
+        context = {
+            "paper": paper,
+            "voted": outcome.voted,
+            "vote_error": outcome.error,
+            "next_url": next_url,
+        }
+        return render(request, f"{BUTTON_TEMPLATE}#vote_button", context, status=outcome.status)
+    return vote_page_response(request, outcome, next_url)
