@@ -41,8 +41,9 @@ from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, models  # noqa: E402
 
 from apps.papers.models import Author, Authorship, DailyEntry, Paper  # noqa: E402
-from apps.papers.services import paper_search_vector_refresh, trending_scores_refresh  # noqa: E402
+from apps.papers.services import paper_search_vector_refresh  # noqa: E402
 from apps.users.models import User  # noqa: E402
+from apps.votes.services import trending_scores_refresh  # noqa: E402
 
 # Frequent research words first: Zipf weights make them common, like real abstracts.
 _CORE_WORDS = """

@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "apps.votes",
     "apps.comments",
     "apps.notifications",
+    "apps.profiles",
     "apps.api",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -164,8 +166,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
-    "papers-refresh-trending-scores": {
-        "task": "apps.papers.tasks.refresh_trending_scores",
+    "votes-refresh-trending-scores": {
+        "task": "apps.votes.tasks.refresh_trending_scores",
         "schedule": 300.0,
     },
 }

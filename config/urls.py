@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("apps.votes.urls")),
     path("", include("apps.comments.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.profiles.urls")),
 ]

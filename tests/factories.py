@@ -6,13 +6,9 @@ import datetime as dt
 import itertools
 
 from apps.papers.models import DailyEntry, Paper
-from apps.papers.services import (
-    PaperRecord,
-    daily_entry_place,
-    paper_upsert,
-    trending_scores_refresh,
-)
+from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
 from apps.users.models import User
+from apps.votes.services import trending_scores_refresh
 
 _ids = itertools.count(1)
 

@@ -18,7 +18,6 @@ from apps.papers import periods, selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
 from apps.papers.search import MAX_RESULTS, papers_in_order, parse_search, ranked_paper_ids
-from apps.users.selectors import claimed_author_slots
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
@@ -87,7 +86,7 @@ def _period(request: HttpRequest) -> periods.Period | None:
 
 
 def _listing(papers: list[Paper]) -> list[dict[str, Any]]:
-    claimed = claimed_author_slots(paper_ids=[paper.pk for paper in papers])
+    claimed = selectors.claimed_author_slots(paper_ids=[paper.pk for paper in papers])
     return [listing_item(paper, claimed) for paper in papers]
 
 
@@ -122,7 +121,7 @@ def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any]:
     paper = selectors.papers_with_author_names(Paper.objects.filter(arxiv_id=arxiv_id)).first()
     if paper is None:
         raise ApiError(f"Paper not found: {arxiv_id}", status=404)
-    return paper_payload(paper, claimed_author_slots(paper_ids=[paper.pk]))
+    return paper_payload(paper, selectors.claimed_author_slots(paper_ids=[paper.pk]))
 
 
 @json_view

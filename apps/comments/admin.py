@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from apps.comments.models import Comment, CommentVote
+from apps.comments.models import Comment
+from apps.comments.services import comment_body_render
 
 
 @admin.register(Comment)
@@ -12,8 +13,8 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ["body_html", "upvotes_count"]
     list_select_related = ["paper", "author"]
 
-
-@admin.register(CommentVote)
-class CommentVoteAdmin(admin.ModelAdmin):
-    list_display = ["comment", "user", "created_at"]
-    raw_id_fields = ["comment", "user"]
+    def save_model(self, request, obj: Comment, form, change: bool) -> None:
+        """The page shows ``body_html``: an edited body is rendered and sanitised again."""
+        if "body" in form.changed_data:
+            obj.body_html = comment_body_render(body=obj.body).html
+        super().save_model(request, obj, form, change)

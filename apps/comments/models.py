@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.urls import reverse
 from django.utils import timezone
 
 MAX_BODY_LENGTH = 10_000
@@ -45,28 +46,8 @@ class Comment(models.Model):
         return f"Comment {self.pk} on {self.paper_id}"
 
     def get_absolute_url(self) -> str:
-        return f"/papers/{self.paper.arxiv_id}/comments/{self.pk}"
+        return reverse("comments:detail", args=[self.paper.arxiv_id, self.pk])
 
     @property
     def in_edit_window(self) -> bool:
         return not self.is_deleted and timezone.now() - self.created_at <= EDIT_WINDOW
-
-
-class CommentVote(models.Model):
-    """One user's upvote on one comment; ``Comment.upvotes_count`` is recomputed from these."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_votes"
-    )
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "comment"], name="comments_commentvote_one_per_user"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} ▲ comment {self.comment_id}"

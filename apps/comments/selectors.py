@@ -1,13 +1,12 @@
-"""Reads for discussions: a whole thread in two queries, however many comments it has."""
+"""Reads for discussions: a whole thread in one query, however many comments it has."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from apps.comments.models import Comment, CommentVote
+from apps.comments.models import Comment
 from apps.papers.models import Paper
 from apps.users.models import User
 
@@ -21,7 +20,6 @@ DEFAULT_SORT = "best"
 class CommentNode:
     comment: Comment
     depth: int
-    voted: bool = False
     children: list[CommentNode] = field(default_factory=list)
     descendants: int = 0
 
@@ -37,6 +35,8 @@ class Thread:
     roots: list[CommentNode]
     sort: str
     focus: Comment | None = None
+    # Every comment shown, for one batched look-up of the reader's votes on them.
+    comment_ids: list[int] = field(default_factory=list)
     sorts = SORTS
 
 
@@ -49,17 +49,6 @@ def comments_by_user(*, user: User) -> QuerySet[Comment]:
     )
 
 
-def comment_ids_voted_by(*, user: User | None, comment_ids: Iterable[int]) -> set[int]:
-    ids = list(comment_ids)
-    if user is None or not user.is_authenticated or not ids:
-        return set()
-    return set(
-        CommentVote.objects.filter(user=user, comment_id__in=ids).values_list(
-            "comment_id", flat=True
-        )
-    )
-
-
 def _sort_key(sort: str):
     if sort == "new":
         return lambda node: (-node.comment.created_at.timestamp(), -node.comment.pk)
@@ -67,19 +56,18 @@ def _sort_key(sort: str):
 
 
 def comment_thread(
-    *, paper: Paper, user: User | None, sort: str = DEFAULT_SORT, focus_id: int | None = None
+    *, paper: Paper, sort: str = DEFAULT_SORT, focus_id: int | None = None
 ) -> Thread:
     """The paper's comments as a sorted tree; with ``focus_id``, that comment's subtree only.
 
-    One query for the comments with their authors, one for the user's votes on them.
+    One query for the comments with their authors, however many there are.
     """
     sort = sort if sort in SORTS else DEFAULT_SORT
     comments = list(Comment.objects.filter(paper=paper).select_related("author"))
-    voted = comment_ids_voted_by(user=user, comment_ids=[comment.pk for comment in comments])
     nodes: dict[int, CommentNode] = {}
     for comment in comments:
         comment.paper = paper  # every comment is on this paper: no query per permalink
-        nodes[comment.pk] = CommentNode(comment=comment, depth=0, voted=comment.pk in voted)
+        nodes[comment.pk] = CommentNode(comment=comment, depth=0)
     roots: list[CommentNode] = []
     for node in nodes.values():
         parent = nodes.get(node.comment.parent_id) if node.comment.parent_id else None
@@ -104,4 +92,5 @@ def comment_thread(
         level, depth = next_level, depth + 1
     for node in reversed(order):
         node.descendants = sum(1 + child.descendants for child in node.children)
-    return Thread(paper=paper, roots=roots, sort=sort, focus=focus)
+    shown = [node.comment.pk for node in order]
+    return Thread(paper=paper, roots=roots, sort=sort, focus=focus, comment_ids=shown)

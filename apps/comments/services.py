@@ -1,7 +1,7 @@
-"""Comments: create, edit, delete and upvote, keeping the denormalised counters exact.
+"""Comments: create, edit and delete, keeping the paper's comment counter exact.
 
-Counters follow the same rule as paper votes: lock the row that holds the counter, change the
-rows, then recompute the counter from them in one UPDATE inside the same transaction.
+Counters follow the same rule as votes: lock the row that holds the counter, change the rows,
+then recompute the counter from them in one UPDATE inside the same transaction.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from apps.comments.models import EDIT_WINDOW, MAX_BODY_LENGTH, Comment, CommentVote
+from apps.comments.models import EDIT_WINDOW, MAX_BODY_LENGTH, Comment
+from apps.comments.signals import comment_created
 from apps.core.markdown import mentioned_usernames, render_markdown
 from apps.core.ratelimit import Rate, ratelimit_hit
-from apps.notifications.services import notifications_for_comment
 from apps.papers.models import Paper
 from apps.users.models import User
 from apps.users.roles import user_can_post
-from apps.votes.services import VOTE_RATE
 
 COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
 COMMENT_DAILY_RATE = Rate(limit=200, window=86_400, message="You reached today's comment limit.")
@@ -100,7 +99,7 @@ def comment_create(
             body_html=rendered.html,
         )
         _recount_comments(paper.pk)
-        notifications_for_comment(comment=comment, mentioned_users=rendered.mentioned)
+        comment_created.send(sender=Comment, comment=comment, mentioned_users=rendered.mentioned)
     return comment
 
 
@@ -147,56 +146,3 @@ def comment_delete(*, comment: Comment, user: User) -> bool:
                 parent.delete()
         _recount_comments(comment.paper_id)
     return removed
-
-
-@dataclass(frozen=True)
-class CommentVoteState:
-    voted: bool
-    upvotes_count: int
-
-
-def comment_vote_toggle(*, user: User, comment: Comment) -> CommentVoteState:
-    """Upvote a comment or take the upvote back; the count is recounted from the rows."""
-    _check_active(user, "vote")
-    if comment.is_deleted:
-        raise PermissionDenied("Deleted comments cannot be voted on.")
-    ratelimit_hit(scope="vote", key=str(user.pk), rate=VOTE_RATE)
-    with transaction.atomic():
-        list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
-        deleted, _ = CommentVote.objects.filter(user=user, comment=comment).delete()
-        if not deleted:
-            CommentVote.objects.create(user=user, comment=comment)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Comment._meta.db_table} SET upvotes_count = "  # noqa: S608 - table names from models
-                f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} WHERE comment_id = %s) "
-                "WHERE id = %s RETURNING upvotes_count",
-                [comment.pk, comment.pk],
-            )
-            comment.upvotes_count = cursor.fetchone()[0]
-    return CommentVoteState(voted=not deleted, upvotes_count=comment.upvotes_count)
-
-
-def comment_votes_remove_all(*, user: User) -> int:
-    """Remove a user's comment upvotes (account deletion) and recount those comments."""
-    with transaction.atomic():
-        comment_ids = list(
-            Comment.objects.select_for_update()
-            .filter(votes__user=user)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        CommentVote.objects.filter(user=user).delete()
-        comment_upvotes_recount(comment_ids=comment_ids)
-    return len(comment_ids)
-
-
-def comment_upvotes_recount(*, comment_ids: list[int]) -> None:
-    """Set these comments' ``upvotes_count`` from their vote rows, in one UPDATE."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Comment._meta.db_table} c SET upvotes_count = "  # noqa: S608 - table names from models
-            f"(SELECT COUNT(*) FROM {CommentVote._meta.db_table} v WHERE v.comment_id = c.id) "
-            "WHERE c.id = ANY(%s)",
-            [comment_ids],
-        )

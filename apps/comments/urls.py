@@ -1,6 +1,5 @@
 from django.urls import path
 
-import apps.papers.urls  # noqa: F401 - registers the arxiv_id path converter
 from apps.comments import views
 
 app_name = "comments"
@@ -12,5 +11,4 @@ urlpatterns = [
     path("comments/<int:pk>/reply", views.comment_reply, name="reply"),
     path("comments/<int:pk>/edit", views.comment_edit, name="edit"),
     path("comments/<int:pk>/delete", views.comment_delete, name="delete"),
-    path("comments/<int:pk>/vote", views.comment_vote, name="vote"),
 ]

@@ -9,11 +9,10 @@ from django_htmx.http import reswap, retarget
 from apps.comments import services
 from apps.comments.forms import CommentForm
 from apps.comments.models import Comment
-from apps.comments.selectors import CommentNode, comment_ids_voted_by, comment_thread
-from apps.core.navigation import login_redirect, safe_next_url
+from apps.comments.selectors import CommentNode, comment_thread
+from apps.core.navigation import login_redirect
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
-from apps.votes.responses import vote_attempt, vote_page_response
 
 COMMENT_TEMPLATE = "comments/partials/comment.html"
 DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
@@ -37,9 +36,8 @@ def _refusal(form: CommentForm, exc: Exception) -> int:
     return 422
 
 
-def _node(request: HttpRequest, comment: Comment) -> CommentNode:
-    voted = comment_ids_voted_by(user=request.user, comment_ids=[comment.pk])
-    return CommentNode(comment=comment, depth=comment.depth, voted=comment.pk in voted)
+def _node(comment: Comment) -> CommentNode:
+    return CommentNode(comment=comment, depth=comment.depth)
 
 
 def _comment_for(pk: int) -> Comment:
@@ -54,7 +52,7 @@ def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         sort = request.GET.get("sort", "")
         if not request.htmx:
             return redirect(f"{paper.get_absolute_url()}?sort={sort}#discussion")
-        thread = comment_thread(paper=paper, user=request.user, sort=sort)
+        thread = comment_thread(paper=paper, sort=sort)
         return render(request, f"{DISCUSSION_TEMPLATE}#thread", {"paper": paper, "thread": thread})
     if not request.user.is_authenticated:
         return login_redirect(request, _paper_url(paper))
@@ -113,7 +111,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return login_redirect(request, comment.get_absolute_url())
     if request.method == "GET" and request.htmx and request.GET.get("cancel"):
-        context = {"comment": comment, "node": _node(request, comment)}
+        context = {"comment": comment, "node": _node(comment)}
         return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     status, refusal = 200, ""
@@ -129,7 +127,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if not request.htmx:
                     return redirect(comment.get_absolute_url())
-                context = {"comment": comment, "node": _node(request, comment)}
+                context = {"comment": comment, "node": _node(comment)}
                 return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
     elif comment.author_id != request.user.pk or not comment.in_edit_window:
         status = 403
@@ -160,30 +158,8 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_paper_url(comment.paper))
     if removed:
         return reswap(retarget(HttpResponse(""), f"#c-{pk}"), "delete")
-    context = {"comment": comment, "node": _node(request, comment)}
+    context = {"comment": comment, "node": _node(comment)}
     return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
-
-
-@require_POST
-def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _comment_for(pk)
-    next_url = safe_next_url(request, comment.get_absolute_url())
-    if not request.user.is_authenticated:
-        return login_redirect(request, next_url)
-    outcome = vote_attempt(
-        lambda: services.comment_vote_toggle(user=request.user, comment=comment).voted,
-        lambda: bool(comment_ids_voted_by(user=request.user, comment_ids=[comment.pk])),
-    )
-    if request.htmx:
-        node = CommentNode(comment=comment, depth=comment.depth, voted=outcome.voted)
-        context = {
-            "comment": comment,
-            "node": node,
-            "vote_error": outcome.error,
-            "next_url": next_url,
-        }
-        return render(request, f"{COMMENT_TEMPLATE}#comment_vote", context, status=outcome.status)
-    return vote_page_response(request, outcome, next_url)
 
 
 @require_POST
@@ -211,9 +187,7 @@ def comment_preview(request: HttpRequest) -> HttpResponse:
 def comment_permalink(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
     """One comment and its replies (where "continue this thread" leads)."""
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
-    thread = comment_thread(
-        paper=paper, user=request.user, sort=request.GET.get("sort", ""), focus_id=pk
-    )
+    thread = comment_thread(paper=paper, sort=request.GET.get("sort", ""), focus_id=pk)
     if thread.focus is None:
         raise Http404("No such comment on this paper.")
     return render(request, "comments/permalink.html", {"paper": paper, "thread": thread})

@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
 
@@ -61,7 +62,7 @@ class Paper(models.Model):
         return f"{self.arxiv_id}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return f"/papers/{self.arxiv_id}"
+        return reverse("papers:detail", args=[self.arxiv_id])
 
     @property
     def arxiv_url(self) -> str:
@@ -126,3 +127,55 @@ class DailyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} on {self.day}"
+
+
+class AuthorClaim(models.Model):
+    """A user's claim to be the author in one slot of a paper's author list.
+
+    Moderators approve or reject it; only approved claims link the name to the profile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims"
+    )
+    authorship = models.ForeignKey(
+        "papers.Authorship", on_delete=models.CASCADE, related_name="claims"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "authorship"], name="users_authorclaim_once_per_user_and_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["authorship"],
+                condition=Q(status="approved"),
+                name="users_authorclaim_one_approved_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="users_authorclaim_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} claims {self.authorship} ({self.status})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -12,8 +13,9 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import CharField, Max, OuterRef, Prefetch, QuerySet, Subquery
 
-from apps.papers.models import Authorship, DailyEntry, Paper
+from apps.papers.models import AuthorClaim, Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
+from apps.users.models import User
 
 
 def _authorships(lookup: str) -> list[Prefetch | str]:
@@ -248,3 +250,38 @@ def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
         return []
     papers = Paper.objects.select_related("daily_entry").defer("search_vector").in_bulk(ids)
     return [papers[i] for i in ids if i in papers]
+
+
+def approved_claims_for_papers(*, papers: Iterable[Paper]) -> dict[int, AuthorClaim]:
+    """Approved claims on these papers' author slots, keyed by authorship id, in one query."""
+    return {
+        claim.authorship_id: claim
+        for claim in AuthorClaim.objects.filter(
+            authorship__paper__in=[paper.pk for paper in papers],
+            status=AuthorClaim.Status.APPROVED,
+        ).select_related("user")
+    }
+
+
+def claimed_author_slots(*, paper_ids: Iterable[int]) -> dict[tuple[int, int], User]:
+    """Users with an approved claim on these papers' author slots, keyed by (paper id, position).
+
+    One query for a whole listing (the API numbers authors by position, not by slot id).
+    """
+    claims = AuthorClaim.objects.filter(
+        authorship__paper_id__in=list(paper_ids), status=AuthorClaim.Status.APPROVED
+    ).select_related("user", "authorship")
+    return {(c.authorship.paper_id, c.authorship.position): c.user for c in claims}
+
+
+def claims_by_user_on_paper(*, user: User, paper: Paper) -> QuerySet[AuthorClaim]:
+    return AuthorClaim.objects.filter(user=user, authorship__paper=paper)
+
+
+def pending_author_claims() -> QuerySet[AuthorClaim]:
+    """The moderators' queue, oldest first."""
+    return (
+        AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING)
+        .select_related("user", "authorship__author", "authorship__paper")
+        .order_by("created_at")
+    )

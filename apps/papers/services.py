@@ -1,17 +1,19 @@
-"""Writes for papers: the idempotent upsert that demo data and ingestion share."""
+"""Writes for papers: the idempotent upsert that demo data and ingestion share, daily
+entries, and author claims."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.apps import apps
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.papers.arxiv_ids import split_version
-from apps.papers.models import Author, Authorship, DailyEntry, Paper
+from apps.papers.models import Author, AuthorClaim, Authorship, DailyEntry, Paper
 from apps.users.models import User
+from apps.users.roles import user_can_post, user_is_moderator
 
 
 @dataclass(frozen=True)
@@ -107,69 +109,6 @@ def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:
         return cursor.rowcount
 
 
-# --- Trending -----------------------------------------------------------------------------
-#
-# A paper's heat is the sum of its upvotes, each decayed by half every TRENDING_HALF_LIFE:
-#
-#     heat(now) = sum over votes v of 2 ** (-(now - t_v) / H)
-#
-# so a vote from today counts twice one from yesterday. heat(now) changes every second, but
-#
-#     log2(heat(now)) = log2(sum over v of 2 ** ((t_v - T0) / H)) - (now - T0) / H
-#
-# and the last term is the same for every paper: ranking by the time-free first term ranks by
-# heat at any instant. That term is what ``Paper.trending_score`` stores (0 without votes). It
-# only changes when a vote is added or removed, so scores computed at different moments stay
-# comparable, a paper is refreshed alone right after each vote, and the trending page is one
-# indexed ORDER BY. The sum is taken as max + log2(sum 2 ** (x - max)): 2 ** x itself would
-# overflow a float (x is about 13,000 half-days since T0).
-TRENDING_HALF_LIFE = dt.timedelta(hours=24)
-TRENDING_EPOCH = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
-
-_TRENDING_UPDATE = """
-WITH vote_age AS (
-    SELECT paper_id, extract(epoch FROM created_at - %(epoch)s)::float8 / %(half_life)s AS x
-    FROM {votes} {vote_where}
-), newest AS (
-    SELECT paper_id, max(x) AS m FROM vote_age GROUP BY paper_id
-), heat AS (
-    SELECT a.paper_id, n.m + ln(sum(power(2.0::float8, a.x - n.m))) / ln(2.0) AS score
-    FROM vote_age a JOIN newest n USING (paper_id)
-    GROUP BY a.paper_id, n.m
-)
-UPDATE papers_paper AS paper SET trending_score = fresh.score
-FROM (
-    SELECT p.id, coalesce(heat.score, 0) AS score
-    FROM papers_paper p LEFT JOIN heat ON heat.paper_id = p.id
-    {where}
-) AS fresh
-WHERE paper.id = fresh.id AND paper.trending_score IS DISTINCT FROM fresh.score
-"""
-
-
-def trending_scores_refresh(*, paper_ids: list[int] | None = None) -> int:
-    """Recompute ``trending_score`` from the vote rows in one UPDATE; returns how many changed.
-
-    The vote service calls it with the voted paper; the beat task runs it over every paper as
-    a safety net for votes changed in bulk. Unchanged rows are not rewritten.
-    """
-    votes_table = apps.get_model("votes", "Vote")._meta.db_table
-    only = paper_ids is not None
-    sql = _TRENDING_UPDATE.format(
-        votes=votes_table,
-        vote_where="WHERE paper_id = ANY(%(ids)s)" if only else "",
-        where="WHERE p.id = ANY(%(ids)s)" if only else "",
-    )
-    params = {
-        "epoch": TRENDING_EPOCH,
-        "half_life": TRENDING_HALF_LIFE.total_seconds(),
-        "ids": list(paper_ids or []),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def _set_authors(*, paper: Paper, names: list[str]) -> None:
     names = list(dict.fromkeys(names))  # an author listed twice keeps the first place
     current = list(
@@ -205,3 +144,73 @@ def daily_entry_place(
         },
     )
     return entry
+
+
+# --- Author claims ----------------------------------------------------------------------
+
+
+def _slot_for_update(authorship: Authorship) -> Authorship:
+    # Serialises concurrent claims and decisions on one author slot.
+    return Authorship.objects.select_for_update().get(pk=authorship.pk)
+
+
+@transaction.atomic
+def author_claim_create(*, user: User, authorship: Authorship) -> AuthorClaim:
+    """File a pending claim; refused when the slot or the paper is already claimed."""
+    if not user_can_post(user):
+        raise PermissionDenied("Log in with an account in good standing to claim authorship.")
+    authorship = _slot_for_update(authorship)
+    claims = AuthorClaim.objects.filter(
+        authorship__paper_id=authorship.paper_id, status__in=["pending", "approved"]
+    )
+    if AuthorClaim.objects.filter(user=user, authorship=authorship).exists():
+        raise ValidationError("You have already claimed this author.", code="duplicate")
+    if claims.filter(authorship=authorship, status=AuthorClaim.Status.APPROVED).exists():
+        raise ValidationError("Someone else is already this author.", code="taken")
+    if claims.filter(user=user).exists():
+        raise ValidationError(
+            "You already have a claim on another author of this paper.", code="other_slot"
+        )
+    try:
+        with transaction.atomic():
+            return AuthorClaim.objects.create(user=user, authorship=authorship)
+    except IntegrityError as exc:
+        raise ValidationError("You have already claimed this author.", code="duplicate") from exc
+
+
+def _require_moderator(user: User) -> None:
+    if not user_is_moderator(user):
+        raise PermissionDenied("Only moderators decide author claims.")
+
+
+def _decide(*, claim: AuthorClaim, moderator: User, status: str) -> AuthorClaim:
+    _slot_for_update(claim.authorship)
+    claim = AuthorClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != AuthorClaim.Status.PENDING:
+        raise ValidationError(f"This claim was already {claim.status}.", code="decided")
+    now = timezone.now()
+    claim.status, claim.decided_by, claim.decided_at = status, moderator, now
+    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    return claim
+
+
+@transaction.atomic
+def author_claim_approve(*, claim: AuthorClaim, moderator: User) -> AuthorClaim:
+    """Approve; other pending claims on the same slot are rejected, as only one can be true."""
+    _require_moderator(moderator)
+    _slot_for_update(claim.authorship)
+    if AuthorClaim.objects.filter(
+        authorship_id=claim.authorship_id, status=AuthorClaim.Status.APPROVED
+    ).exists():
+        raise ValidationError("Another claim on this author is already approved.", code="taken")
+    claim = _decide(claim=claim, moderator=moderator, status=AuthorClaim.Status.APPROVED)
+    AuthorClaim.objects.filter(
+        authorship_id=claim.authorship_id, status=AuthorClaim.Status.PENDING
+    ).update(status=AuthorClaim.Status.REJECTED, decided_by=moderator, decided_at=claim.decided_at)
+    return claim
+
+
+@transaction.atomic
+def author_claim_reject(*, claim: AuthorClaim, moderator: User) -> AuthorClaim:
+    _require_moderator(moderator)
+    return _decide(claim=claim, moderator=moderator, status=AuthorClaim.Status.REJECTED)

@@ -1,17 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from apps.papers import feeds, views
-from apps.papers.converters import (
-    ArxivIdConverter,
-    IsoDateConverter,
-    IsoWeekConverter,
-    MonthConverter,
-)
-
-register_converter(IsoDateConverter, "isodate")
-register_converter(IsoWeekConverter, "isoweek")
-register_converter(MonthConverter, "month")
-register_converter(ArxivIdConverter, "arxiv_id")
 
 app_name = "papers"
 
@@ -26,6 +15,7 @@ urlpatterns = [
     path("papers/search", views.search, name="search"),
     path("papers/<arxiv_id:arxiv_id>.md", views.paper_markdown, name="detail_md"),
     path("papers/<arxiv_id:arxiv_id>", views.paper_detail, name="detail"),
+    path("papers/<arxiv_id:arxiv_id>/claim", views.author_claim_create, name="claim"),
     path("feeds/daily.rss", feeds.DailyPapersFeed(), name="feed_daily_rss"),
     path("feeds/daily.atom", feeds.DailyPapersAtomFeed(), name="feed_daily_atom"),
     path("feeds/trending.rss", feeds.TrendingPapersFeed(), name="feed_trending_rss"),

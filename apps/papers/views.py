@@ -1,16 +1,21 @@
 import datetime as dt
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
 
-from apps.papers import selectors
+from apps.papers import selectors, services
 from apps.papers.arxiv_ids import split_version
-from apps.papers.models import Paper
+from apps.papers.models import Authorship, Paper
 from apps.papers.periods import Period, PeriodKind, parse_day
+from apps.papers.ranking import TRENDING_HALF_LIFE
 from apps.papers.search import (
     MAX_RESULTS,
     papers_in_order,
@@ -19,8 +24,6 @@ from apps.papers.search import (
     safe_highlight,
     with_highlights,
 )
-from apps.papers.services import TRENDING_HALF_LIFE
-from apps.votes.selectors import paper_ids_voted_by
 
 PAGE_SIZE = 50
 TRENDING_SIZE = 50
@@ -128,12 +131,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id, "papers:detail")
     if isinstance(paper, HttpResponse):
         return paper
-    context = {
-        "paper": paper,
-        "similar": selectors.similar_papers(paper=paper),
-        # The page's one vote button asks about this paper only.
-        "voted_paper_ids": paper_ids_voted_by(user=request.user, paper_ids=[paper.pk]),
-    }
+    context = {"paper": paper, "similar": selectors.similar_papers(paper=paper)}
     return render(request, "papers/detail.html", context)
 
 
@@ -175,3 +173,32 @@ def search(request: HttpRequest) -> HttpResponse:
         "max_results": MAX_RESULTS,
     }
     return render(request, "papers/search.html", context)
+
+
+@require_POST
+@login_required
+def author_claim_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    try:
+        authorship_id = int(request.POST.get("authorship", ""))
+    except ValueError:
+        authorship_id = None
+    authorship = Authorship.objects.filter(paper=paper, pk=authorship_id).first()
+    error, status = None, 400
+    if authorship is None:
+        error = "Choose one of this paper's authors."
+    else:
+        try:
+            services.author_claim_create(user=request.user, authorship=authorship)
+        except PermissionDenied as exc:
+            error, status = str(exc), 403
+        except ValidationError as exc:
+            error, status = exc.messages[0], 409
+    if error is not None:
+        return render(
+            request, "papers/claim_error.html", {"paper": paper, "error": error}, status=status
+        )
+    messages.success(
+        request, f"Thanks! A moderator will review your claim to be {authorship.author.name}."
+    )
+    return redirect(paper)

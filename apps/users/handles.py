@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinLengthValidator, RegexValidator
 
+# Any handle an account can have in a URL (Django's own rule included, for accounts made in the
+# admin); anything else is a 404 before it reaches the database.
+HANDLE_URL_PATTERN = r"[\w.@+-]{1,150}"
+
 HANDLE_MIN_LENGTH = 3
 HANDLE_MAX_LENGTH = 30
 

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from apps.users.links import validate_github_url, validate_orcid_url, validate_scholar_url
 
@@ -39,7 +38,7 @@ class User(AbstractUser):
         return self.username
 
     def get_absolute_url(self) -> str:
-        return f"/users/{self.username}"
+        return reverse("profiles:detail", args=[self.username])
 
     @property
     def public_name(self) -> str:
@@ -58,55 +57,3 @@ class User(AbstractUser):
         return (
             sum(ord(char) * (index + 1) for index, char in enumerate(self.username.lower())) % 360
         )
-
-
-class AuthorClaim(models.Model):
-    """A user's claim to be the author in one slot of a paper's author list.
-
-    Moderators approve or reject it; only approved claims link the name to the profile.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims"
-    )
-    authorship = models.ForeignKey(
-        "papers.Authorship", on_delete=models.CASCADE, related_name="claims"
-    )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "authorship"], name="users_authorclaim_once_per_user_and_slot"
-            ),
-            models.UniqueConstraint(
-                fields=["authorship"],
-                condition=Q(status="approved"),
-                name="users_authorclaim_one_approved_per_slot",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending", decided_at__isnull=True)
-                | (~Q(status="pending") & Q(decided_at__isnull=False)),
-                name="users_authorclaim_decided_iff_not_pending",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} claims {self.authorship} ({self.status})"

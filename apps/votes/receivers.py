@@ -11,7 +11,7 @@ from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
 from apps.users.models import User
 from apps.users.signals import user_deleting
-from apps.votes.services import paper_vote_set, paper_votes_remove_all
+from apps.votes.services import vote_set, votes_remove_all
 
 PENDING_VOTE_SESSION_KEY = "votes:pending_paper_id"
 
@@ -28,11 +28,11 @@ def apply_pending_vote(sender, request: HttpRequest | None, user: User, **kwargs
         return
     try:
         # "Set", not "toggle": a user who had already upvoted keeps the vote.
-        paper_vote_set(user=user, paper=paper, voted=True)
+        vote_set(user=user, item=paper, voted=True)
     except (PermissionDenied, RateLimitExceeded):
         return
 
 
 @receiver(user_deleting, dispatch_uid="votes_remove_on_account_deletion")
 def remove_votes_of_deleted_account(sender, user: User, **kwargs) -> None:
-    paper_votes_remove_all(user=user)
+    votes_remove_all(user=user)

@@ -1,22 +1,49 @@
-"""Reads for votes: batch look-ups so a list page asks once, not once per paper."""
+"""Reads for votes: batch look-ups so a list or a thread asks once, not once per item."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from apps.comments.models import Comment
 from apps.papers.models import Paper
 from apps.users.models import User
-from apps.votes.models import Vote
+from apps.votes.models import CommentVote, Vote
 
 
-def paper_ids_voted_by(*, user: User | None, paper_ids: Iterable[int]) -> set[int]:
+def _signed_in(user: User | AnonymousUser | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def paper_ids_voted_by(*, user: User | AnonymousUser | None, paper_ids: Iterable[int]) -> set[int]:
     """Which of these papers the user has upvoted, in one query (none for anonymous users)."""
     ids = list(paper_ids)
-    if user is None or not user.is_authenticated or not ids:
+    if not _signed_in(user) or not ids:
         return set()
     return set(Vote.objects.filter(user=user, paper_id__in=ids).values_list("paper_id", flat=True))
+
+
+def comment_ids_voted_by(
+    *, user: User | AnonymousUser | None, comment_ids: Iterable[int]
+) -> set[int]:
+    """Which of these comments the user has upvoted, in one query (none for anonymous users)."""
+    ids = list(comment_ids)
+    if not _signed_in(user) or not ids:
+        return set()
+    return set(
+        CommentVote.objects.filter(user=user, comment_id__in=ids).values_list(
+            "comment_id", flat=True
+        )
+    )
+
+
+def item_is_voted_by(*, user: User | AnonymousUser | None, item: Paper | Comment) -> bool:
+    """Whether the user has upvoted this one paper or comment."""
+    if isinstance(item, Comment):
+        return item.pk in comment_ids_voted_by(user=user, comment_ids=[item.pk])
+    return item.pk in paper_ids_voted_by(user=user, paper_ids=[item.pk])
 
 
 def papers_upvoted_by(*, user: User) -> QuerySet[Paper]:

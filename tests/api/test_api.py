@@ -57,7 +57,7 @@ def test_list_daily_papers_for_a_date_gives_full_paper_info(hf_api):
 
 @LIVE
 def test_claimed_authors_carry_their_user(hf_api):
-    from apps.users.services import author_claim_approve, author_claim_create
+    from apps.papers.services import author_claim_approve, author_claim_create
 
     grace = make_user("grace", display_name="Grace H.")
     entry = make_entry(day=DAY, arxiv_id="2502.00001", authors=["Alan Turing", "Grace Hopper"])

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from apps.comments.models import MAX_BODY_LENGTH, Comment, CommentVote
+from apps.comments.models import MAX_BODY_LENGTH, Comment
 from apps.comments.selectors import THREAD_DEPTH, comment_thread
 from apps.comments.services import (
     COMMENT_RATE,
@@ -12,9 +12,10 @@ from apps.comments.services import (
     comment_create,
     comment_delete,
     comment_update,
-    comment_vote_toggle,
 )
 from apps.core.ratelimit import RateLimitExceeded
+from apps.votes.models import CommentVote
+from apps.votes.services import vote_toggle
 from tests.factories import make_paper, make_user
 
 pytestmark = pytest.mark.django_db
@@ -88,15 +89,15 @@ def test_thread_nests_replies_and_sorts_by_best_or_newest():
     for offset, comment in enumerate([old, new, reply_a, reply_b]):
         Comment.objects.filter(pk=comment.pk).update(created_at=base + dt.timedelta(minutes=offset))
     for user in users[:2]:
-        comment_vote_toggle(user=user, comment=old)
-        comment_vote_toggle(user=user, comment=reply_b)
+        vote_toggle(user=user, item=old)
+        vote_toggle(user=user, item=reply_b)
 
-    best = comment_thread(paper=paper, user=None, sort="best")
-    newest = comment_thread(paper=paper, user=None, sort="new")
+    best = comment_thread(paper=paper, sort="best")
+    newest = comment_thread(paper=paper, sort="new")
 
     assert _tree(best) == [("old", [("reply b", []), ("reply a", [])]), ("new", [])]
     assert _tree(newest) == [("new", []), ("old", [("reply b", []), ("reply a", [])])]
-    assert comment_thread(paper=paper, user=None, sort="bogus").sort == "best"
+    assert comment_thread(paper=paper, sort="bogus").sort == "best"
 
 
 def test_deep_threads_are_continued_on_the_permalink():
@@ -109,7 +110,7 @@ def test_deep_threads_are_continued_on_the_permalink():
         )
         chain.append(parent)
 
-    thread = comment_thread(paper=paper, user=None)
+    thread = comment_thread(paper=paper)
     node = thread.roots[0]
     while node.children and not node.continued:
         node = node.children[0]
@@ -117,7 +118,7 @@ def test_deep_threads_are_continued_on_the_permalink():
     assert node.depth == THREAD_DEPTH - 1
     assert node.continued
     assert node.descendants == 2
-    focused = comment_thread(paper=paper, user=None, focus_id=node.comment.pk)
+    focused = comment_thread(paper=paper, focus_id=node.comment.pk)
     assert focused.roots[0].comment == node.comment
     assert focused.roots[0].depth == 0
     assert not focused.roots[0].continued
@@ -176,7 +177,7 @@ def test_deleting_a_comment_with_replies_leaves_deleted_placeholder():
     assert parent.body == ""
     assert parent.body_html == ""
     assert comments_count(paper) == 1
-    thread = comment_thread(paper=paper, user=None)
+    thread = comment_thread(paper=paper)
     assert thread.roots[0].comment.is_deleted
     assert thread.roots[0].children[0].comment == reply
 
@@ -190,8 +191,8 @@ def test_comment_vote_toggles_and_counts_from_rows():
     comment = comment_create(author=make_user(), paper=make_paper(), body="good")
     voter = make_user()
 
-    assert comment_vote_toggle(user=voter, comment=comment).upvotes_count == 1
-    state = comment_vote_toggle(user=voter, comment=comment)
+    assert vote_toggle(user=voter, item=comment).upvotes_count == 1
+    state = vote_toggle(user=voter, item=comment)
 
     comment.refresh_from_db()
     assert state.voted is False
@@ -205,7 +206,7 @@ def test_deleted_comments_cannot_be_voted_on():
     comment_delete(comment=parent, user=parent.author)
 
     with pytest.raises(PermissionDenied):
-        comment_vote_toggle(user=make_user(), comment=parent)
+        vote_toggle(user=make_user(), item=parent)
 
 
 def test_edits_are_rate_limited():

@@ -4,8 +4,9 @@ import pytest
 
 from apps.papers import selectors
 from apps.papers.models import Paper
-from apps.papers.services import TRENDING_HALF_LIFE, trending_scores_refresh
-from apps.papers.tasks import refresh_trending_scores
+from apps.papers.ranking import TRENDING_HALF_LIFE
+from apps.votes.services import trending_scores_refresh, vote_toggle
+from apps.votes.tasks import refresh_trending_scores
 from tests.factories import add_votes, make_entry, make_paper
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +68,12 @@ def test_recent_votes_weigh_more_than_old_votes_on_papers_of_the_same_day():
 
 
 def test_a_vote_through_the_service_updates_the_score_at_once():
-    from apps.votes.services import paper_vote_toggle
     from tests.factories import make_user
 
     quiet = _entry("2602.00001", days_ago=0, upvotes=0).paper
     _entry("2602.00002", days_ago=2, upvotes=1)
     assert _trending_ids()[0] == "2602.00002"
-    paper_vote_toggle(user=make_user(), paper=quiet)
+    vote_toggle(user=make_user(), item=quiet)
     assert _trending_ids()[0] == "2602.00001"
 
 

@@ -6,8 +6,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from apps.papers.models import DailyEntry
-from apps.users.models import AuthorClaim, User
+from apps.papers.models import AuthorClaim, DailyEntry
+from apps.users.models import User
 from apps.users.services import user_delete
 from apps.users.signals import user_deleting
 from tests.factories import PASSWORD, make_entry, make_paper
@@ -155,19 +155,19 @@ def test_account_deletion_page_requires_login(client):
 
 def test_account_deletion_removes_votes_keeps_comments_and_counts_stay_true(client, verified_user):
     from apps.comments.models import Comment
-    from apps.comments.services import comment_create, comment_vote_toggle
+    from apps.comments.services import comment_create
     from apps.votes.models import Vote
-    from apps.votes.services import paper_vote_toggle
+    from apps.votes.services import vote_toggle
     from tests.factories import make_user
 
     paper = make_paper()
     other = make_user("other")
     for voter in (verified_user, other):
-        paper_vote_toggle(user=voter, paper=paper)
+        vote_toggle(user=voter, item=paper)
     comment = comment_create(author=verified_user, paper=paper, body="Nice result, $x^2$.")
     reply = comment_create(author=other, paper=paper, body="Agreed.", parent=comment)
-    comment_vote_toggle(user=verified_user, comment=reply)
-    comment_vote_toggle(user=other, comment=reply)
+    vote_toggle(user=verified_user, item=reply)
+    vote_toggle(user=other, item=reply)
 
     user_delete(user=verified_user)
 

@@ -37,7 +37,7 @@ def test_header_shows_menu_when_logged_in_and_links_otherwise(client, verified_u
     client.force_login(verified_user)
     html = client.get("/").content.decode()
     assert "Ada Lovelace" in html
-    assert reverse("users:profile", args=["ada"]) in html
+    assert reverse("profiles:detail", args=["ada"]) in html
     assert reverse("users:settings") in html
     assert f'<form method="post" action="{reverse("account_logout")}">' in html
     assert 'name="csrfmiddlewaretoken"' in html

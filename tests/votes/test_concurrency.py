@@ -7,7 +7,7 @@ from django.db import connection
 
 from apps.papers.models import Paper
 from apps.votes.models import Vote
-from apps.votes.services import paper_vote_toggle
+from apps.votes.services import vote_toggle
 from tests.factories import make_paper, make_user
 
 VOTERS = 50
@@ -39,9 +39,9 @@ def test_many_users_voting_at_once_and_a_double_click_leave_count_equal_to_rows(
     paper = make_paper()
     voters = [make_user() for _ in range(VOTERS)]
     double_clicker = make_user()
-    calls = [lambda user=user: paper_vote_toggle(user=user, paper=paper) for user in voters]
+    calls = [lambda user=user: vote_toggle(user=user, item=paper) for user in voters]
     # The same user clicking twice, from two tabs, at the same moment: on then off.
-    calls += [lambda: paper_vote_toggle(user=double_clicker, paper=paper)] * 2
+    calls += [lambda: vote_toggle(user=double_clicker, item=paper)] * 2
 
     _run_concurrently(calls)
 
@@ -52,8 +52,8 @@ def test_many_users_voting_at_once_and_a_double_click_leave_count_equal_to_rows(
 
     # Everyone takes the vote back at once, while others vote on a second paper.
     other = make_paper()
-    calls = [lambda user=user: paper_vote_toggle(user=user, paper=paper) for user in voters]
-    calls += [lambda user=user: paper_vote_toggle(user=user, paper=other) for user in voters[:20]]
+    calls = [lambda user=user: vote_toggle(user=user, item=paper) for user in voters]
+    calls += [lambda user=user: vote_toggle(user=user, item=other) for user in voters[:20]]
     _run_concurrently(calls)
 
     counts = dict(
@@ -65,15 +65,16 @@ def test_many_users_voting_at_once_and_a_double_click_leave_count_equal_to_rows(
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_comment_votes_and_comments_keep_counters_equal_to_rows():
-    from apps.comments.models import Comment, CommentVote
-    from apps.comments.services import comment_create, comment_vote_toggle
+    from apps.comments.models import Comment
+    from apps.comments.services import comment_create
+    from apps.votes.models import CommentVote
 
     paper = make_paper()
     users = [make_user() for _ in range(30)]
     users[0].email = ""  # no reply emails queued to the broker from this test
     users[0].save(update_fields=["email"])
     comment = comment_create(author=users[0], paper=paper, body="Root")
-    calls = [lambda user=user: comment_vote_toggle(user=user, comment=comment) for user in users]
+    calls = [lambda user=user: vote_toggle(user=user, item=comment) for user in users]
     calls += [
         lambda user=user: comment_create(author=user, paper=paper, body="Me too", parent=comment)
         for user in users[:20]

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from apps.core.ratelimit import RateLimitExceeded
 from apps.votes.models import Vote
 from apps.votes.selectors import paper_ids_voted_by
-from apps.votes.services import VOTE_RATE, paper_vote_set, paper_vote_toggle
+from apps.votes.services import VOTE_RATE, vote_set, vote_toggle
 from tests.factories import make_paper, make_user
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_first_upvote_adds_a_vote_and_counts_it():
     user, paper = make_user(), make_paper()
 
-    state = paper_vote_toggle(user=user, paper=paper)
+    state = vote_toggle(user=user, item=paper)
 
     paper.refresh_from_db()
     assert state.voted is True
@@ -23,9 +23,9 @@ def test_first_upvote_adds_a_vote_and_counts_it():
 
 def test_second_upvote_by_same_user_removes_vote():
     user, paper = make_user(), make_paper()
-    paper_vote_toggle(user=user, paper=paper)
+    vote_toggle(user=user, item=paper)
 
-    state = paper_vote_toggle(user=user, paper=paper)
+    state = vote_toggle(user=user, item=paper)
 
     paper.refresh_from_db()
     assert state.voted is False
@@ -37,7 +37,7 @@ def test_count_is_recomputed_from_rows_not_incremented():
     paper = make_paper(upvotes=41)  # a drifted counter
     user = make_user()
 
-    state = paper_vote_toggle(user=user, paper=paper)
+    state = vote_toggle(user=user, item=paper)
 
     assert state.upvotes_count == 1
 
@@ -45,19 +45,19 @@ def test_count_is_recomputed_from_rows_not_incremented():
 def test_vote_set_is_idempotent():
     user, paper = make_user(), make_paper()
 
-    paper_vote_set(user=user, paper=paper, voted=True)
-    state = paper_vote_set(user=user, paper=paper, voted=True)
+    vote_set(user=user, item=paper, voted=True)
+    state = vote_set(user=user, item=paper, voted=True)
 
     assert state.voted is True
     assert state.upvotes_count == 1
-    assert paper_vote_set(user=user, paper=paper, voted=False).upvotes_count == 0
+    assert vote_set(user=user, item=paper, voted=False).upvotes_count == 0
 
 
 def test_banned_user_cannot_vote():
     user, paper = make_user(is_banned=True), make_paper()
 
     with pytest.raises(PermissionDenied):
-        paper_vote_toggle(user=user, paper=paper)
+        vote_toggle(user=user, item=paper)
 
     assert not Vote.objects.exists()
 
@@ -66,18 +66,18 @@ def test_votes_are_rate_limited_per_user():
     user, other = make_user(), make_user()
     papers = [make_paper() for _ in range(2)]
     for index in range(VOTE_RATE.limit):
-        paper_vote_toggle(user=user, paper=papers[index % 2])
+        vote_toggle(user=user, item=papers[index % 2])
 
     with pytest.raises(RateLimitExceeded, match="too fast"):
-        paper_vote_toggle(user=user, paper=papers[0])
-    paper_vote_toggle(user=other, paper=papers[0])  # others are not affected
+        vote_toggle(user=user, item=papers[0])
+    vote_toggle(user=other, item=papers[0])  # others are not affected
 
 
 def test_batch_lookup_answers_for_many_papers_in_one_query(django_assert_num_queries):
     user = make_user()
     papers = [make_paper() for _ in range(5)]
     for paper in papers[:3]:
-        paper_vote_toggle(user=user, paper=paper)
+        vote_toggle(user=user, item=paper)
 
     with django_assert_num_queries(1):
         voted = paper_ids_voted_by(user=user, paper_ids=[paper.pk for paper in papers])
@@ -90,8 +90,8 @@ def test_profile_selector_lists_upvoted_papers_latest_vote_first():
 
     user = make_user()
     first, second, unvoted = make_paper(), make_paper(), make_paper()
-    paper_vote_toggle(user=user, paper=first)
-    paper_vote_toggle(user=user, paper=second)
-    paper_vote_toggle(user=make_user(), paper=unvoted)
+    vote_toggle(user=user, item=first)
+    vote_toggle(user=user, item=second)
+    vote_toggle(user=make_user(), item=unvoted)
 
     assert list(papers_upvoted_by(user=user)) == [second, first]

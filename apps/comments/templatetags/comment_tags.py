@@ -11,8 +11,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def paper_discussion(context, paper) -> Thread:
     """The paper's comment tree in the order asked for by ``?sort=``."""
-    request = context["request"]
-    return comment_thread(paper=paper, user=request.user, sort=request.GET.get("sort", ""))
+    return comment_thread(paper=paper, sort=context["request"].GET.get("sort", ""))
 
 
 register.simple_tag(login_url)

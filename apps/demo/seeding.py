@@ -1,0 +1,108 @@
+"""The demo data set: the papers of a real daily page, spread over the last few days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.demo.community import seed_community
+from apps.papers.arxiv_ids import ARXIV_ID_RE
+from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
+from apps.users.models import User
+
+DEMO_FILE = Path(__file__).parent / "demo_data" / "reference_daily_papers.json"
+DEMO_DAYS = 5
+DEMO_USERNAMES = ["ada", "alan", "grace", "emmy", "kurt", "sofia"]
+# With DEBUG on, each demo user can log in as <username>@example.org with this password.
+DEMO_PASSWORD = "paperboard-demo"  # noqa: S105 - development only, never set without DEBUG
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    papers: int
+    skipped: int
+    days: list[dt.date]
+    users: int
+
+
+def date_from_arxiv_id(arxiv_id: str) -> dt.date:
+    """First day of the id's ``YYMM``: the best guess when the source lacks a date."""
+    yymm = arxiv_id.split("/")[-1][:4]
+    return dt.date(
+        2000 + int(yymm[:2]) if int(yymm[:2]) < 90 else 1900 + int(yymm[:2]), int(yymm[2:]), 1
+    )
+
+
+def demo_records(path: Path = DEMO_FILE) -> tuple[list[PaperRecord], int]:
+    """The usable records of the demo file, and how many were skipped for lacking an id."""
+    raw = json.loads(path.read_text(encoding="utf-8"))["papers"]
+    records, skipped = [], 0
+    for item in raw:
+        arxiv_id = (item.get("arxiv_id") or "").strip()
+        if not ARXIV_ID_RE.match(arxiv_id) or not item.get("title") or not item.get("abstract"):
+            skipped += 1
+            continue
+        published = item.get("published")
+        records.append(
+            PaperRecord(
+                arxiv_id=arxiv_id,
+                title=item["title"],
+                abstract=item["abstract"],
+                authors=list(item.get("authors") or []),
+                published_on=dt.date.fromisoformat(published)
+                if published
+                else date_from_arxiv_id(arxiv_id),
+            )
+        )
+    return records, skipped
+
+
+def _demo_users() -> list[User]:
+    users = []
+    for username in DEMO_USERNAMES:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"display_name": username.capitalize(), "email": f"{username}@example.org"},
+        )
+        if settings.DEBUG:
+            if created or not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+        elif created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        users.append(user)
+    return users
+
+
+@transaction.atomic
+def seed_demo(*, today: dt.date | None = None) -> DemoSummary:
+    """Load the demo set; running it again on the same day leaves the same rows."""
+    today = today or timezone.localdate()
+    days = [today - dt.timedelta(days=offset) for offset in range(DEMO_DAYS)]
+    users = _demo_users()
+    records, skipped = demo_records()
+    papers = []
+    per_day = -(-len(records) // DEMO_DAYS)
+    for index, record in enumerate(records):
+        paper, _ = paper_upsert(record=record)
+        papers.append(paper)
+        day = days[index // per_day]
+        submitted_at = dt.datetime.combine(day, dt.time(8, 0), tzinfo=dt.UTC) + dt.timedelta(
+            minutes=7 * (index % per_day)
+        )
+        daily_entry_place(
+            paper=paper, day=day, submitted_by=users[index % len(users)], submitted_at=submitted_at
+        )
+    seed_community(users=users, papers=papers)
+    return DemoSummary(papers=len(records), skipped=skipped, days=days, users=len(users))
