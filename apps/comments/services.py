@@ -59,7 +59,8 @@ def comment_body_render(*, body: str) -> RenderedBody:
         if candidates
         else []
     )
-    html = render_markdown(body, known_usernames=[user.username for user in mentioned])
+    links = {user.username: user.get_absolute_url() for user in mentioned}
+    html = render_markdown(body, mention_links=links)
     return RenderedBody(body=body, html=html, mentioned=mentioned)
 
 

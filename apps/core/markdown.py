@@ -2,15 +2,16 @@
 
 The renderer is CommonMark (no raw HTML) plus strikethrough, tables and ``$``/``$$`` maths.
 Maths is protected from Markdown by the dollarmath plugin and emitted with its delimiters, so
-KaTeX's auto-render typesets it in the browser. ``@username`` becomes a profile link when the
-username exists. Whatever the renderer produces then goes through nh3 with an allow-list, so
-the stored HTML never carries scripts, event handlers, ``javascript:`` URLs, styles or iframes.
+KaTeX typesets it in the browser. ``@username`` becomes a profile link when the username exists
+(the caller says which do, and where their profiles are). Whatever the renderer produces then
+goes through nh3 with an allow-list, so the stored HTML never carries scripts, event handlers,
+``javascript:`` URLs, styles or iframes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import nh3
 from markdown_it import MarkdownIt
@@ -64,12 +65,13 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     match = _MENTION_AT_START.match(state.src, state.pos)
     if not match:
         return False
-    username = state.env.get("mentions", {}).get(match.group(1).lower())
-    if username is None:
+    mention = state.env.get("mentions", {}).get(match.group(1).lower())
+    if mention is None:
         return False
+    username, url = mention
     if not silent:
         token = state.push("link_open", "a", 1)
-        token.attrs = {"href": f"/users/{username}", "class": "mention"}
+        token.attrs = {"href": url, "class": "mention"}
         token.markup = "mention"
         text = state.push("text", "", 0)
         text.content = f"@{username}"
@@ -116,7 +118,10 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str, *, known_usernames: Iterable[str] = ()) -> str:
-    """Markdown to safe HTML; ``known_usernames`` are the mentions that become links."""
-    mentions = {username.lower(): username for username in known_usernames}
+def render_markdown(text: str, *, mention_links: Mapping[str, str] | None = None) -> str:
+    """Markdown to safe HTML; ``mention_links`` (username → profile URL) are the mentions that
+    become links, any letter case matching."""
+    mentions = {
+        username.lower(): (username, url) for username, url in (mention_links or {}).items()
+    }
     return sanitize_html(_MARKDOWN.render(text, {"mentions": mentions}))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.comments.models import Comment
@@ -98,7 +99,7 @@ def _email_text(notification: Notification) -> tuple[str, str]:
         f"{comment.body[:2000]}\n\n"
         f"Read and reply: {url}\n\n"
         f"You get this email because of your notification settings; turn these emails off at "
-        f"{settings.SITE_URL}/notifications/settings\n"
+        f"{settings.SITE_URL}{reverse('notifications:settings')}\n"
     )
     return subject, body
 
