@@ -43,7 +43,8 @@ if not os.environ.get("DATABASE_URL"):
     # turns on persistent connections (conn_max_age) as in production.
     from config import embedded
 
-    _db = embedded.embedded_database()
+    embedded.start()
+    _db = embedded.database_settings()
     BENCH_ENV["DATABASE_URL"] = (
         f"postgres://{_db['USER']}@{quote(_db['HOST'], safe='')}/{_db['NAME']}"
     )

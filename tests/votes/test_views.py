@@ -201,7 +201,9 @@ def test_list_without_a_batch_still_asks_once_per_page(rf, django_assert_num_que
     request = rf.get("/papers/trending")
     request.user = user
     template = Template(
-        '{% for paper in papers %}{% include "votes/partials/vote_button.html#paper_vote" %}{% endfor %}'
+        "{% for paper in papers %}"
+        '{% include "votes/partials/vote_button.html#paper_vote" %}'
+        "{% endfor %}"
     )
 
     with django_assert_num_queries(1):
