@@ -12,7 +12,11 @@ EDIT_WINDOW = dt.timedelta(minutes=15)
 
 
 class Comment(models.Model):
-    """A Markdown comment on a paper, possibly a reply; ``body_html`` is sanitised on save."""
+    """A Markdown comment on a paper, possibly a reply.
+
+    ``body_html`` is rendered and sanitised from ``body`` wherever the body is written: the
+    services and the admin (``CommentAdmin.save_model``).
+    """
 
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
