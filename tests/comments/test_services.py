@@ -14,7 +14,6 @@ from apps.comments.services import (
     comment_update,
 )
 from apps.core.ratelimit import RateLimitExceeded
-from apps.votes.models import CommentVote
 from apps.votes.services import vote_toggle
 from tests.factories import make_paper, make_user
 
@@ -185,28 +184,6 @@ def test_deleting_a_comment_with_replies_leaves_deleted_placeholder():
     comment_delete(comment=reply, user=reply.author)
     assert not Comment.objects.exists()
     assert comments_count(paper) == 0
-
-
-def test_comment_vote_toggles_and_counts_from_rows():
-    comment = comment_create(author=make_user(), paper=make_paper(), body="good")
-    voter = make_user()
-
-    assert vote_toggle(user=voter, item=comment).upvotes_count == 1
-    state = vote_toggle(user=voter, item=comment)
-
-    comment.refresh_from_db()
-    assert state.voted is False
-    assert comment.upvotes_count == 0 == CommentVote.objects.count()
-
-
-def test_deleted_comments_cannot_be_voted_on():
-    paper = make_paper()
-    parent = comment_create(author=make_user(), paper=paper, body="x")
-    comment_create(author=make_user(), paper=paper, body="y", parent=parent)
-    comment_delete(comment=parent, user=parent.author)
-
-    with pytest.raises(PermissionDenied):
-        vote_toggle(user=make_user(), item=parent)
 
 
 def test_edits_are_rate_limited():

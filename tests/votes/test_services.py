@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from apps.comments.services import comment_create, comment_delete
 from apps.core.ratelimit import RateLimitExceeded
-from apps.votes.models import Vote
+from apps.votes.models import CommentVote, Vote
 from apps.votes.selectors import paper_ids_voted_by
 from apps.votes.services import VOTE_RATE, vote_set, vote_toggle
 from tests.factories import make_paper, make_user
@@ -95,3 +96,25 @@ def test_profile_selector_lists_upvoted_papers_latest_vote_first():
     vote_toggle(user=make_user(), item=unvoted)
 
     assert list(papers_upvoted_by(user=user)) == [second, first]
+
+
+def test_comment_vote_toggles_and_counts_from_rows():
+    comment = comment_create(author=make_user(), paper=make_paper(), body="good")
+    voter = make_user()
+
+    assert vote_toggle(user=voter, item=comment).upvotes_count == 1
+    state = vote_toggle(user=voter, item=comment)
+
+    comment.refresh_from_db()
+    assert state.voted is False
+    assert comment.upvotes_count == 0 == CommentVote.objects.count()
+
+
+def test_deleted_comments_cannot_be_voted_on():
+    paper = make_paper()
+    parent = comment_create(author=make_user(), paper=paper, body="x")
+    comment_create(author=make_user(), paper=paper, body="y", parent=parent)
+    comment_delete(comment=parent, user=parent.author)
+
+    with pytest.raises(PermissionDenied):
+        vote_toggle(user=make_user(), item=parent)
