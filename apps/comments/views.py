@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -156,10 +157,15 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return reswap(refused, "none") if request.htmx else refused
     if not request.htmx:
         return redirect(_paper_url(comment.paper))
+    # The "Discussion (N)" count goes along out of band, as the service just recounted it.
+    paper = comment.paper
+    paper.refresh_from_db(fields=["comments_count"])
+    count = render_to_string(f"{DISCUSSION_TEMPLATE}#count", {"paper": paper, "oob": True})
     if removed:
-        return reswap(retarget(HttpResponse(""), f"#c-{pk}"), "delete")
+        return reswap(retarget(HttpResponse(count), f"#c-{pk}"), "delete")
     context = {"comment": comment, "node": _node(comment)}
-    return render(request, f"{COMMENT_TEMPLATE}#comment_article", context)
+    article = render_to_string(f"{COMMENT_TEMPLATE}#comment_article", context, request)
+    return HttpResponse(article + count)
 
 
 @require_POST

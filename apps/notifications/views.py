@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.notifications import selectors, services
@@ -13,22 +14,38 @@ from apps.notifications.forms import NotificationPreferenceForm
 PAGE_SIZE = 30
 
 
+def _page(request: HttpRequest) -> Page:
+    notifications = selectors.notifications_for_user(user=request.user)
+    return Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 @login_required
 @require_http_methods(["GET"])
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_for_user(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "notifications/list.html", {"page": page})
+    return render(request, "notifications/list.html", {"page": _page(request)})
+
+
+def _with_bell(request: HttpRequest, template_name: str, context: dict) -> HttpResponse:
+    """An htmx fragment plus the header's bell, out of band, with the new unread count."""
+    html = render_to_string(template_name, context, request)
+    bell = render_to_string("notifications/partials/bell.html", {"oob": True}, request)
+    return HttpResponse(html + bell)
 
 
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read. With ``open`` (its title, a button in the list), then go to
+    the comment: a POST rather than a link, so that nothing but the reader's click (no link
+    prefetcher or scanner) marks it read; someone else's notification is a 404."""
+    if request.POST.get("open"):
+        notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)
+        services.notification_mark_read(user=request.user, notification_id=pk)
+        return redirect(notification.comment.get_absolute_url())
     services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
         notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)
-        return render(
+        return _with_bell(
             request, "notifications/list.html#notification", {"notification": notification}
         )
     return redirect("notifications:list")
@@ -38,7 +55,12 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    status = f"Marked {count} notification{'s' if count != 1 else ''} read."
+    if request.htmx:
+        # The page the reader is on, re-read (the form posts with the list's query string).
+        context = {"page": _page(request), "status": status}
+        return _with_bell(request, "notifications/list.html#notifications", context)
+    messages.success(request, status)
     return redirect("notifications:list")
 
 

@@ -351,3 +351,21 @@ def test_cancel_reply_and_edit_in_place(client, paper, author):
     html = client.get(f"/comments/{comment.pk}/edit?cancel=1", **HTMX).content.decode()
     assert html.lstrip().startswith(f'<article id="comment-{comment.pk}"')
     assert "<p>text</p>" in html
+
+
+def test_delete_sends_the_new_discussion_count_out_of_band(client, paper, author):
+    lonely = comment_create(author=author, paper=paper, body="lonely")
+    parent = comment_create(author=author, paper=paper, body="parent")
+    comment_create(author=make_user(), paper=paper, body="reply", parent=parent)
+
+    removed = client.post(f"/comments/{lonely.pk}/delete", **HTMX)
+    count = '<span id="discussion-count" class="muted" hx-swap-oob="true">({})</span>'
+    assert removed["HX-Reswap"] == "delete"  # the comment goes, the count is swapped out of band
+    assert removed.content.decode().strip() == count.format(2)
+
+    kept = client.post(f"/comments/{parent.pk}/delete", **HTMX)
+    html = kept.content.decode()
+    assert "[deleted]" in html
+    assert count.format(1) in html  # "[deleted]" placeholders are not counted
+    paper.refresh_from_db()
+    assert paper.comments_count == 1
