@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, QuerySet, Subquery
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
 from apps.papers.models import Paper
@@ -42,6 +42,8 @@ _TOKEN_RE = re.compile(r'"[^"]*"?|\S+')
 _WORD_PART_RE = re.compile(r"[^\W_]+")
 # Marks that survive escaping; ts_headline wraps matches in them and nothing else can produce them.
 _START, _STOP = "\ue000", "\ue001"
+# Between the fragments of an abstract's snippet.
+SNIPPET_DELIMITER = " … "
 
 
 def clean_query(raw: str | None) -> str:
@@ -152,16 +154,109 @@ def with_highlights(queryset: QuerySet[Paper], search: SearchQuery) -> QuerySet[
             max_words=28,
             min_words=12,
             max_fragments=2,
-            fragment_delimiter=" … ",
+            fragment_delimiter=SNIPPET_DELIMITER,
             **options,
         ),
     )
 
 
-def safe_highlight(text: str) -> SafeString:
-    """Escape a headline and turn only our private match markers into ``<mark>`` tags."""
-    escaped = escape(text)
-    return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308
+# Where the browser will find formulas: the delimiters of static/js/math.js, matched the way
+# KaTeX's auto-render matches them (first opening delimiter, then its closing one outside braces).
+_FORMULA_OPEN = re.compile(r"\$\$|\\\[|\$|\\\(")
+_FORMULA_CLOSE = {"$$": "$$", "\\[": "\\]", "$": "$", "\\(": "\\)"}
+# A search snippet cut inside a formula is widened to the whole formula up to this many
+# characters; beyond that the partial formula is left out.
+_MAX_FORMULA_WIDENING = 200
+
+
+def _formula_end(text: str, closing: str, index: int) -> int:
+    depth = 0
+    while index < len(text):
+        if depth <= 0 and text.startswith(closing, index):
+            return index
+        char = text[index]
+        if char == "\\":
+            index += 1
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        index += 1
+    return -1
+
+
+def formula_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each formula in ``text``, delimiters included."""
+    spans, position = [], 0
+    while match := _FORMULA_OPEN.search(text, position):
+        closing = _FORMULA_CLOSE[match.group()]
+        end = _formula_end(text, closing, match.end())
+        if end == -1:
+            break  # unclosed: auto-render leaves the rest as text
+        position = end + len(closing)
+        spans.append((match.start(), position))
+    return spans
+
+
+def _unmark(headline: str) -> tuple[str, list[bool]]:
+    """A headline's text without the match markers, and whether each character is a match."""
+    text, marked, inside = [], [], False
+    for char in headline:
+        if char in (_START, _STOP):
+            inside = char == _START
+        else:
+            text.append(char)
+            marked.append(inside)
+    return "".join(text), marked
+
+
+def _whole_formulas(text: str, marked: list[bool], source: str) -> tuple[str, list[bool]]:
+    """Widen or trim a fragment of ``source`` so that it holds whole formulas only, and mark a
+    formula whole when part of it is a match."""
+    start = source.find(text)
+    spans = formula_spans(source)
+    if start == -1:  # not a verbatim piece of the source: judge the fragment on its own
+        source, start, spans = text, 0, formula_spans(text)
+    end = start + len(text)
+    first, last = start, end
+    for left, right in spans:
+        if left < first < right:
+            first = left if first - left <= _MAX_FORMULA_WIDENING else right
+        if left < last < right:
+            last = right if right - last <= _MAX_FORMULA_WIDENING else left
+    if last <= first:
+        return "", []
+    marks = [start <= i < end and marked[i - start] for i in range(first, last)]
+    for left, right in spans:
+        if first <= left and right <= last and any(marks[left - first : right - first]):
+            marks[left - first : right - first] = [True] * (right - left)
+    return source[first:last], marks
+
+
+def math_highlight(headline: str, source: str, fragment_delimiter: str = "") -> SafeString:
+    """A search headline (matches between our private markers) as HTML in which maths can
+    still be typeset: escaped, with ``<mark>`` around the matches.
+
+    KaTeX's auto-render finds a formula only inside one text node, so a ``<mark>`` inside a
+    formula leaves raw TeX; and ts_headline cuts snippets at words, often inside a formula.
+    Each fragment is matched back to ``source`` and made to hold whole formulas, and a
+    formula with a match in it is marked whole.
+    """
+    fragments = headline.split(fragment_delimiter) if fragment_delimiter else [headline]
+    html = []
+    for fragment in fragments:
+        text, marks = _whole_formulas(*_unmark(fragment), source)
+        runs, run_start = [], 0
+        for i in range(1, len(text) + 1):
+            if i == len(text) or marks[i] != marks[run_start]:
+                runs.append((text[run_start:i], marks[run_start]))
+                run_start = i
+        html.append(
+            format_html_join(
+                "", "{}", ((format_html("<mark>{}</mark>", r) if m else r,) for r, m in runs)
+            )
+        )
+    return format_html_join(fragment_delimiter, "{}", ((part,) for part in html))
 
 
 @dataclass(frozen=True)

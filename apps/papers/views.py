@@ -18,10 +18,11 @@ from apps.papers.periods import Period, PeriodKind, parse_day
 from apps.papers.ranking import TRENDING_HALF_LIFE
 from apps.papers.search import (
     MAX_RESULTS,
+    SNIPPET_DELIMITER,
+    math_highlight,
     papers_in_order,
     parse_search,
     ranked_paper_ids,
-    safe_highlight,
     with_highlights,
 )
 
@@ -164,8 +165,11 @@ def search(request: HttpRequest) -> HttpResponse:
         papers = selectors.papers_with_author_names(with_highlights(Paper.objects, parsed.query))
         page.object_list = papers_in_order(papers, list(page.object_list))
         for paper in page.object_list:
-            paper.title_html = safe_highlight(paper.title_highlight)
-            paper.abstract_html = safe_highlight(paper.abstract_highlight)
+            # Highlights that leave the maths in them typesettable (see math_highlight).
+            paper.title_html = math_highlight(paper.title_highlight, paper.title)
+            paper.abstract_html = math_highlight(
+                paper.abstract_highlight, paper.abstract, fragment_delimiter=SNIPPET_DELIMITER
+            )
     context = {
         "query": parsed.text,
         "arxiv_id": parsed.arxiv_id,

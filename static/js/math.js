@@ -1,43 +1,57 @@
-// Renders the TeX in titles and abstracts ($...$, $$...$$, \(...\), \[...\]) with the vendored
-// KaTeX. Elements opt in with class "math"; content added by htmx is rendered too. Without JS the TeX
-// source stays readable. Comment maths (.math-inline / .math-display, one formula per element,
-// marked by the server) is typeset by comments.js instead: rendering it twice garbles it.
+// Typesets every formula on the page with the vendored KaTeX, once. Loaded by base.html.
+//  - class "math": free text (titles, abstracts) with TeX between $…$, $$…$$, \(…\) or \[…\],
+//    found by KaTeX's auto-render; data-math-inline keeps display maths in the line (cards).
+//  - class "math-inline" / "math-display": one formula per element with its delimiters, marked
+//    by the server's Markdown renderer (comments, previews, notification excerpts).
+// Runs on page load and on whatever htmx adds (htmx:load fires for swapped and out-of-band
+// content). A typeset element gets data-typeset, so nothing is typeset twice: typesetting
+// KaTeX's own output again garbles it. Without JavaScript the TeX source stays readable.
 (function () {
   "use strict";
-  var displayDelimiters = [
-      { left: "$$", right: "$$", display: true },
-      { left: "\\[", right: "\\]", display: true },
-      { left: "$", right: "$", display: false },
-      { left: "\\(", right: "\\)", display: false }
+  var SELECTOR = ".math, .math-inline, .math-display";
+  var delimiters = [
+    { left: "$$", right: "$$", display: true },
+    { left: "\\[", right: "\\]", display: true },
+    { left: "$", right: "$", display: false },
+    { left: "\\(", right: "\\)", display: false }
   ];
-  // Excerpts (data-math-inline) keep display maths in the line so that cards stay compact.
-  var inlineDelimiters = displayDelimiters.map(function (d) {
+  var inlineDelimiters = delimiters.map(function (d) {
     return { left: d.left, right: d.right, display: false };
   });
 
-  function options(node) {
-    return {
-      delimiters: node.hasAttribute("data-math-inline") ? inlineDelimiters : displayDelimiters,
+  function typesetFormula(el) {
+    var display = el.classList.contains("math-display");
+    var tex = el.textContent.trim().replace(display ? /^\$\$|\$\$$/g : /^\$|\$$/g, "");
+    window.katex.render(tex, el, { displayMode: display, throwOnError: false });
+  }
+
+  function typesetText(el) {
+    window.renderMathInElement(el, {
+      delimiters: el.hasAttribute("data-math-inline") ? inlineDelimiters : delimiters,
+      // Formulas marked by the server inside it are typeset on their own.
+      ignoredClasses: ["math-inline", "math-display"],
       throwOnError: false,
       strict: "ignore",
       trust: false
-    };
+    });
   }
 
-  function render(root) {
-    if (typeof window.renderMathInElement !== "function" || !root.querySelectorAll) return;
-    var selector = ".math:not(.math-inline):not(.math-display)";
-    var nodes = Array.prototype.slice.call(root.querySelectorAll(selector));
-    if (root.matches && root.matches(selector)) nodes.push(root);
-    for (var i = 0; i < nodes.length; i++) {
-      if (!nodes[i].hasAttribute("data-math-rendered")) {
-        window.renderMathInElement(nodes[i], options(nodes[i]));
-        nodes[i].setAttribute("data-math-rendered", "");
+  function typeset(root) {
+    if (!window.katex || !window.renderMathInElement || !root || !root.querySelectorAll) return;
+    var elements = Array.prototype.slice.call(root.querySelectorAll(SELECTOR));
+    if (root.matches(SELECTOR)) elements.unshift(root);
+    elements.forEach(function (el) {
+      if (el.hasAttribute("data-typeset")) return;
+      el.setAttribute("data-typeset", "");
+      try {
+        if (el.matches(".math-inline, .math-display")) typesetFormula(el);
+        else typesetText(el);
+      } catch (error) {
+        console.error(error); // leave the TeX source as it is
       }
-    }
+    });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { render(document); });
-  // htmx:load fires for every element htmx adds (e.g. the cards of "More papers").
-  document.addEventListener("htmx:load", function (event) { render(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { typeset(document.body); });
+  document.addEventListener("htmx:load", function (event) { typeset(event.detail.elt); });
 })();

@@ -86,7 +86,7 @@ def test_edit_upvote_and_delete_a_comment_in_place(page, live_server):
     assert formula.locator(".katex-html").inner_text().strip() == "β"
 
     page.locator(f"#comment-{mine.pk} .comment-actions a", has_text="Edit").click()
-    editor = page.locator(f"#edit-body-{mine.pk}")
+    editor = page.locator(f"#body-edit-{mine.pk}")
     editor.fill("First, with **emphasis**")
     page.locator(f"#comment-{mine.pk} button[type=submit]").click()
     page.wait_for_selector(f"#comment-{mine.pk} .comment-body strong")
@@ -98,8 +98,52 @@ def test_edit_upvote_and_delete_a_comment_in_place(page, live_server):
 
     page.locator(f"#comment-{mine.pk} .comment-actions button", has_text="Delete").click()
     page.wait_for_selector(f"#c-{mine.pk}", state="detached")
+    assert page.locator("#discussion-count").inner_text() == "(1)"  # out of band, no reload
 
     assert page.evaluate("window.__noReload") == "still here"
     assert not Comment.objects.filter(pk=mine.pk).exists()
     theirs.refresh_from_db()
     assert theirs.upvotes_count == 1
+
+
+def test_notifications_update_the_bell_in_place_and_open_marked_read(page, live_server):
+    from apps.comments.services import comment_create
+    from apps.notifications.models import Notification
+
+    ada, alan = make_user("ada"), make_user("alan")
+    entry = make_entry(day=dt.date(2024, 10, 14), title="Bounds for $\\ell_p$ regression")
+    parent = comment_create(author=ada, paper=entry.paper, body="A first thought")
+    comment_create(author=alan, paper=entry.paper, body="No: $\\beta > 1$", parent=parent)
+    comment_create(author=alan, paper=entry.paper, body="@ada see this")
+    comment_create(author=alan, paper=entry.paper, body="@ada and this")
+    first, second, third = Notification.objects.filter(recipient=ada).order_by("pk")
+    log_in(page, live_server, ada)
+    page.goto(f"{live_server.url}/notifications")
+    page.evaluate("window.__noReload = 'still here'")
+    bell = page.locator("#header-bell .badge")
+    assert bell.inner_text() == "3"
+    item = page.locator(f"#notification-{first.pk}")
+    assert item.locator(".notification-excerpt .katex annotation").text_content() == "\\beta > 1"
+
+    page.locator(f"#notification-{third.pk}").get_by_role("button", name="Mark as read").click()
+    page.wait_for_selector(f"#notification-{third.pk}:not(.is-unread)")
+    assert bell.inner_text() == "2"  # the bell came along, out of band
+
+    # The title opens the comment and marks that notification read.
+    item.get_by_role("button", name="Bounds for").click()
+    page.wait_for_url(
+        f"{live_server.url}/papers/{entry.paper.arxiv_id}/comments/{first.comment_id}"
+    )
+    assert bell.inner_text() == "1"
+    first.refresh_from_db()
+    assert first.read_at is not None
+
+    page.goto(f"{live_server.url}/notifications")
+    page.evaluate("window.__noReload = 'still here'")
+    page.get_by_role("button", name="Mark all read").click()
+    page.wait_for_selector("text=Marked 1 notification read.")
+    assert page.locator("#header-bell .badge").count() == 0
+    assert page.locator(".notification.is-unread").count() == 0
+    assert page.evaluate("window.__noReload") == "still here"
+    second.refresh_from_db()
+    assert second.read_at is not None
