@@ -11,6 +11,7 @@ from apps.comments import services
 from apps.comments.forms import CommentForm
 from apps.comments.models import Comment
 from apps.comments.selectors import CommentNode, comment_thread
+from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
@@ -45,6 +46,7 @@ def _comment_for(pk: int) -> Comment:
     return get_object_or_404(Comment.objects.select_related("paper", "author"), pk=pk)
 
 
+@vary_on_htmx
 @require_http_methods(["GET", "POST"])
 def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """GET: the thread in another sort order. POST: a new comment or reply."""
@@ -90,6 +92,7 @@ def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render(request, "comments/comment_form_page.html", context, status=status)
 
 
+@vary_on_htmx
 @require_http_methods(["GET"])
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The reply form: inline under the comment with htmx, a page of its own without."""
@@ -106,6 +109,7 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "comments/comment_form_page.html", context)
 
 
+@vary_on_htmx
 @require_http_methods(["GET", "POST"])
 def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)
@@ -145,6 +149,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "comments/comment_form_page.html", context, status=status)
 
 
+@vary_on_htmx
 @require_POST
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(pk)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.htmx import vary_on_htmx
 from apps.notifications import selectors, services
 from apps.notifications.forms import NotificationPreferenceForm
 
@@ -32,6 +33,7 @@ def _with_bell(request: HttpRequest, template_name: str, context: dict) -> HttpR
     return HttpResponse(html + bell)
 
 
+@vary_on_htmx
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
@@ -51,6 +53,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:list")
 
 
+@vary_on_htmx
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:

@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from apps.core.htmx import vary_on_htmx
 from apps.papers import selectors, services
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Authorship, Paper
@@ -69,24 +69,26 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
         )
     # "More papers" (htmx) appends the next page's cards and pager in place of the pager.
     template = "papers/period.html#page" if request.htmx else "papers/period.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])  # never serve the fragment as the page
-    return response
+    return render(request, template, context)
 
 
+@vary_on_htmx
 def latest_day(request: HttpRequest) -> HttpResponse:
     day = selectors.latest_day_with_papers()
     return _render_period(request, Period.containing("day", day) if day else None)
 
 
+@vary_on_htmx
 def day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
     return _render_period(request, Period.containing("day", day))
 
 
+@vary_on_htmx
 def week_page(request: HttpRequest, week: Period) -> HttpResponse:
     return _render_period(request, week)
 
 
+@vary_on_htmx
 def month_page(request: HttpRequest, month: Period) -> HttpResponse:
     return _render_period(request, month)
 

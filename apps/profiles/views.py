@@ -3,15 +3,15 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.vary import vary_on_headers
 
+from apps.core.htmx import vary_on_htmx
 from apps.profiles.selectors import PROFILE_TABS
 from apps.users.selectors import profile_user
 
 PAGE_SIZE = 20
 
 
-@vary_on_headers("HX-Request")
+@vary_on_htmx
 def profile(request: HttpRequest, username: str, tab: str = "submitted") -> HttpResponse:
     if tab not in PROFILE_TABS:
         raise Http404("No such tab")

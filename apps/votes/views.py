@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.comments.models import Comment
+from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
@@ -35,6 +36,7 @@ def _vote(request: HttpRequest, item: Votable, next_url: str, button: str) -> Ht
     return redirect(next_url)
 
 
+@vary_on_htmx
 @require_POST
 def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     # Only what the button shows: the hot path skips the abstract and the search vector.
@@ -46,6 +48,7 @@ def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return _vote(request, paper, next_url, "paper")
 
 
+@vary_on_htmx
 @require_POST
 def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
