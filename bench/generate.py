@@ -31,6 +31,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
+from config import embedded  # noqa: E402
+
+# Settings only say where the embedded servers are (when DATABASE_URL/REDIS_URL are unset);
+# this script is one of their users until it exits, like manage.py.
+embedded.start()
 django.setup()
 
 import psycopg  # noqa: E402

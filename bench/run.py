@@ -34,6 +34,11 @@ warnings.filterwarnings("ignore", message="No directory at", module="django.core
 
 import django  # noqa: E402
 
+from config import embedded  # noqa: E402
+
+# Settings only say where the embedded servers are (when DATABASE_URL/REDIS_URL are unset);
+# this script is one of their users until it exits, like manage.py.
+embedded.start()
 django.setup()
 
 from django.core.management import call_command  # noqa: E402

@@ -198,39 +198,65 @@ def formula_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _unmark(headline: str) -> tuple[str, list[bool]]:
-    """A headline's text without the match markers, and whether each character is a match."""
-    text, marked, inside = [], [], False
-    for char in headline:
-        if char in (_START, _STOP):
-            inside = char == _START
+_MARKERS = re.compile(f"([{_START}{_STOP}])")
+
+
+def _unmark(headline: str) -> tuple[str, list[tuple[int, int]]]:
+    """A headline's text without the match markers, and the (start, end) of each match in it."""
+    text, matches, length, match_start = [], [], 0, None
+    for piece in _MARKERS.split(headline):
+        if piece == _START:
+            match_start = length
+        elif piece == _STOP:
+            if match_start is not None:
+                matches.append((match_start, length))
+            match_start = None
         else:
-            text.append(char)
-            marked.append(inside)
-    return "".join(text), marked
+            text.append(piece)
+            length += len(piece)
+    if match_start is not None:  # a match cut off by the end of the fragment
+        matches.append((match_start, length))
+    return "".join(text), matches
 
 
-def _whole_formulas(text: str, marked: list[bool], source: str) -> tuple[str, list[bool]]:
-    """Widen or trim a fragment of ``source`` so that it holds whole formulas only, and mark a
-    formula whole when part of it is a match."""
+def _merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _fragment_html(fragment: str, source: str, spans: list[tuple[int, int]]) -> SafeString:
+    """One fragment of a headline, widened or trimmed to whole formulas of ``source``, escaped,
+    with ``<mark>`` around its matches (a formula with a match in it marked whole)."""
+    text, matches = _unmark(fragment)
     start = source.find(text)
-    spans = formula_spans(source)
     if start == -1:  # not a verbatim piece of the source: judge the fragment on its own
         source, start, spans = text, 0, formula_spans(text)
-    end = start + len(text)
-    first, last = start, end
+    first, last = start, start + len(text)
     for left, right in spans:
         if left < first < right:
             first = left if first - left <= _MAX_FORMULA_WIDENING else right
         if left < last < right:
             last = right if right - last <= _MAX_FORMULA_WIDENING else left
     if last <= first:
-        return "", []
-    marks = [start <= i < end and marked[i - start] for i in range(first, last)]
-    for left, right in spans:
-        if first <= left and right <= last and any(marks[left - first : right - first]):
-            marks[left - first : right - first] = [True] * (right - left)
-    return source[first:last], marks
+        return format_html("")
+    clipped = [(max(start + a, first), min(start + b, last)) for a, b in matches]
+    marked = [(a, b) for a, b in clipped if a < b]
+    marked += [
+        (left, right)
+        for left, right in spans
+        if first <= left and right <= last and any(a < right and left < b for a, b in marked)
+    ]
+    parts, position = [], first
+    for left, right in _merged(marked):
+        parts.append(format_html("{}<mark>{}</mark>", source[position:left], source[left:right]))
+        position = right
+    parts.append(format_html("{}", source[position:last]))
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def math_highlight(headline: str, source: str, fragment_delimiter: str = "") -> SafeString:
@@ -243,20 +269,12 @@ def math_highlight(headline: str, source: str, fragment_delimiter: str = "") -> 
     formula with a match in it is marked whole.
     """
     fragments = headline.split(fragment_delimiter) if fragment_delimiter else [headline]
-    html = []
-    for fragment in fragments:
-        text, marks = _whole_formulas(*_unmark(fragment), source)
-        runs, run_start = [], 0
-        for i in range(1, len(text) + 1):
-            if i == len(text) or marks[i] != marks[run_start]:
-                runs.append((text[run_start:i], marks[run_start]))
-                run_start = i
-        html.append(
-            format_html_join(
-                "", "{}", ((format_html("<mark>{}</mark>", r) if m else r,) for r, m in runs)
-            )
-        )
-    return format_html_join(fragment_delimiter, "{}", ((part,) for part in html))
+    spans = formula_spans(source)
+    return format_html_join(
+        fragment_delimiter,
+        "{}",
+        ((_fragment_html(fragment, source, spans),) for fragment in fragments),
+    )
 
 
 @dataclass(frozen=True)
