@@ -207,11 +207,6 @@ def _other_users() -> bool:
     return False
 
 
-def is_registered() -> bool:
-    """Whether this process counts as a user of the embedded servers."""
-    return _client is not None
-
-
 def start(environ: Mapping[str, str] | None = None) -> list[str]:
     """Register this process as a user and start the embedded servers it needs.
 
