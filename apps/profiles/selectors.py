@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from apps.comments.models import Comment
 from apps.comments.selectors import comments_by_user
 from apps.papers.models import AuthorClaim, Paper
 from apps.papers.selectors import papers_with_author_names
 from apps.users.models import User
-from apps.votes.selectors import papers_upvoted_by as papers_voted_by
+from apps.votes import selectors as votes_selectors
 
 
 def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
@@ -23,7 +22,7 @@ def papers_submitted_by(*, user: User) -> QuerySet[Paper]:
 
 def papers_upvoted_by(*, user: User) -> QuerySet[Paper]:
     """Papers this user upvoted, latest vote first."""
-    return papers_with_author_names(papers_voted_by(user=user))
+    return papers_with_author_names(votes_selectors.papers_upvoted_by(user=user))
 
 
 def papers_authored_by(*, user: User) -> QuerySet[Paper]:
@@ -36,14 +35,9 @@ def papers_authored_by(*, user: User) -> QuerySet[Paper]:
     )
 
 
-def comments_by(*, user: User) -> QuerySet[Comment]:
-    """This user's visible comments, newest first, with their papers."""
-    return comments_by_user(user=user)
-
-
 PROFILE_TABS = {
     "submitted": ("Submitted", papers_submitted_by),
     "upvoted": ("Upvoted", papers_upvoted_by),
     "authored": ("Authored", papers_authored_by),
-    "comments": ("Comments", comments_by),
+    "comments": ("Comments", comments_by_user),
 }

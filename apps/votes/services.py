@@ -27,6 +27,7 @@ from apps.users.models import User
 from apps.users.roles import user_can_post
 from apps.votes.models import CommentVote, Vote
 
+DELETED_COMMENT_REFUSAL = "Deleted comments cannot be voted on."
 VOTE_RATE = Rate(limit=60, window=60, message="You are voting too fast. Wait a minute and retry.")
 
 Votable = Paper | Comment
@@ -110,9 +111,9 @@ def _set_vote(*, user: User, item: Votable, want: bool | None) -> VoteState:
     """Set the vote to ``want`` (``None``: toggle) and return the new state."""
     if not user_can_post(user):
         raise PermissionDenied("Your account cannot vote.")
+    if isinstance(item, Comment) and item.is_deleted:  # refused before it counts as a vote
+        raise PermissionDenied(DELETED_COMMENT_REFUSAL)
     table = _table(item)
-    if isinstance(item, Comment) and item.is_deleted:
-        raise PermissionDenied("Deleted comments cannot be voted on.")
     ratelimit_hit(scope="vote", key=str(user.pk), rate=VOTE_RATE)
     params = {"user": user.pk, "item": item.pk}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -120,8 +121,8 @@ def _set_vote(*, user: User, item: Votable, want: bool | None) -> VoteState:
         row = cursor.fetchone()
         if row is None:
             raise item.DoesNotExist(f"{item._meta.verbose_name} {item.pk} is gone.")
-        if not row[0]:
-            raise PermissionDenied("Deleted comments cannot be voted on.")
+        if not row[0]:  # deleted since it was read
+            raise PermissionDenied(DELETED_COMMENT_REFUSAL)
         if want is None:
             cursor.execute(table.sql["toggle"], params)
             voted = cursor.fetchone() is not None
