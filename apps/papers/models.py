@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
@@ -22,8 +23,18 @@ class Paper(models.Model):
     published_on = models.DateField(help_text="Date of the first arXiv version.")
     updated_on = models.DateField(null=True, blank=True, help_text="Date of the latest version.")
     latest_version = models.PositiveSmallIntegerField(default=1)
+    primary_category = models.CharField(max_length=32, blank=True)
+    # Every category the paper is listed in, the primary one first (the New page filters on it).
+    categories = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    comment = models.TextField(blank=True, help_text="The authors' arXiv comment.")
+    journal_ref = models.CharField(max_length=500, blank=True)
+    doi = models.CharField(max_length=200, blank=True)
     github_repo = models.URLField(blank=True)
     project_page = models.URLField(blank=True)
+    # Read from GitHub's API by a periodic task (apps.ingestion.github); None until then.
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    # Page 1 of the PDF, rendered by a Celery task (apps.ingestion.thumbnails).
+    thumbnail = models.FileField(upload_to="thumbnails/", max_length=200, blank=True)
     # Denormalised counters, recomputed from their rows in the same transaction as each change.
     upvotes_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
@@ -46,6 +57,7 @@ class Paper(models.Model):
             ),
             # Search walks matches most-upvoted first and stops early (apps/papers/search.py).
             models.Index(fields=["-upvotes_count", "-id"], name="papers_paper_upvotes_idx"),
+            GinIndex(fields=["categories"], name="papers_paper_categories_gin"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -73,6 +85,28 @@ class Paper(models.Model):
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
 
 
+class PaperVersion(models.Model):
+    """One arXiv version of a paper; its date is unknown for versions no source has dated."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["paper", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "number"], name="papers_paperversion_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="papers_paperversion_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id}v{self.number}"
+
+
 class Author(models.Model):
     """A name as it appears on papers; a user may later claim an authorship under it."""
 
@@ -88,12 +122,17 @@ class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
+    affiliation = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["paper", "position"]
         constraints = [
+            # Deferred, so that a new version that reorders the authors can renumber the rows
+            # it keeps (and their author claims) in any order within one transaction.
             models.UniqueConstraint(
-                fields=["paper", "position"], name="papers_authorship_unique_position"
+                fields=["paper", "position"],
+                name="papers_authorship_unique_position",
+                deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
                 fields=["paper", "author"], name="papers_authorship_unique_author"

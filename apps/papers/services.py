@@ -4,71 +4,411 @@ entries, and author claims."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from apps.papers.arxiv_ids import split_version
-from apps.papers.models import Author, AuthorClaim, Authorship, DailyEntry, Paper
+from apps.papers.models import (
+    AuthorClaim,
+    Authorship,
+    DailyEntry,
+    Paper,
+    PaperVersion,
+)
 from apps.users.models import User
 from apps.users.roles import user_can_post, user_is_moderator
 
 
 @dataclass(frozen=True)
 class PaperRecord:
-    """A paper as a source (arXiv, a demo file) describes it."""
+    """A paper as a source (the arXiv API, a listing feed, a demo file) describes it.
+
+    ``arxiv_id`` may carry a version (``2410.09692v2``); otherwise ``version`` says which one
+    the record describes. ``affiliations`` runs parallel to ``authors`` ("" where unknown).
+    ``version_dates`` maps version numbers to when they were submitted, as far as the source
+    knows. A record with ``complete=False`` (a listing feed's entry) updates only the fields
+    it carries: its empty comment, DOI, journal reference and links erase nothing.
+    """
 
     arxiv_id: str
     title: str
     abstract: str
     published_on: dt.date
-    authors: list[str] = field(default_factory=list)
+    authors: Sequence[str] = ()
+    affiliations: Sequence[str] = ()
     updated_on: dt.date | None = None
     version: int = 1
+    version_dates: Mapping[int, dt.datetime] = field(default_factory=dict)
+    primary_category: str = ""
+    categories: Sequence[str] = ()
+    comment: str = ""
+    journal_ref: str = ""
+    doi: str = ""
     github_repo: str = ""
     project_page: str = ""
+    complete: bool = True
 
 
 def _clean_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-@transaction.atomic
-def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
-    """Create the paper or update it from a version at least as new; returns (paper, created).
+@dataclass
+class UpsertResult:
+    """What ``papers_upsert`` did; ``paper_ids`` maps every record's versionless id to its row."""
 
-    An older version than the one stored changes nothing, so replaying a feed is harmless.
-    """
-    arxiv_id, id_version = split_version(record.arxiv_id)
-    version = id_version or record.version
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: int = 0
+    paper_ids: dict[str, int] = field(default_factory=dict)
+
+
+# Fields a listing entry (complete=False) never erases: it does not carry them.
+_COMPLETE_ONLY_FIELDS = ("comment", "journal_ref", "doi", "github_repo", "project_page")
+# Serialises upserts, so two ingests of one new paper cannot both insert it.
+_UPSERT_LOCK = 7_246_117_001
+_LIMITS = {"title": 500, "journal_ref": 500, "doi": 200, "github_repo": 200, "project_page": 200}
+
+
+def _record_fields(record: PaperRecord, version: int) -> dict:
     fields = {
         "title": _clean_spaces(record.title),
-        "abstract": record.abstract.strip(),
+        "abstract": _clean_spaces(record.abstract),
         "published_on": record.published_on,
         "updated_on": record.updated_on,
         "latest_version": version,
+        "primary_category": record.primary_category
+        or (record.categories[0] if record.categories else ""),
+        "categories": list(dict.fromkeys(record.categories)),
+        "comment": _clean_spaces(record.comment),
+        "journal_ref": _clean_spaces(record.journal_ref),
+        "doi": record.doi.strip(),
+        "github_repo": record.github_repo,
+        "project_page": record.project_page,
     }
-    if record.github_repo:
-        fields["github_repo"] = record.github_repo
-    if record.project_page:
-        fields["project_page"] = record.project_page
+    for name, limit in _LIMITS.items():
+        if len(fields[name]) > limit:
+            raise ValidationError(
+                f"{record.arxiv_id}: the {name.replace('_', ' ')} is longer than {limit} "
+                "characters."
+            )
+    if not fields["title"] or not fields["abstract"]:
+        raise ValidationError(f"{record.arxiv_id}: a paper needs a title and an abstract.")
+    if any(len(c) > 32 or c.split() != [c] for c in fields["categories"]):
+        raise ValidationError(f"{record.arxiv_id}: a category is empty, too long or has spaces.")
+    if fields["updated_on"] and fields["updated_on"] < fields["published_on"]:
+        fields["updated_on"] = None
+    return fields
 
-    paper = Paper.objects.select_for_update().filter(arxiv_id=arxiv_id).first()
-    created = paper is None
-    if created:
-        paper = Paper(arxiv_id=arxiv_id, **fields)
-    elif version < paper.latest_version:
-        return paper, False
-    else:
-        for name, value in fields.items():
-            setattr(paper, name, value)
-    paper.full_clean(validate_unique=False)
-    paper.save()
-    _set_authors(paper=paper, names=[_clean_spaces(n) for n in record.authors if n.strip()])
-    paper_search_vector_refresh(paper_ids=[paper.pk])
-    return paper, created
+
+def _author_list(record: PaperRecord) -> list[tuple[str, str]]:
+    """(name, affiliation) in order; a name listed twice keeps its first place."""
+    authors: dict[str, str] = {}
+    for index, raw in enumerate(record.authors):
+        name = _clean_spaces(raw)
+        if not name:
+            continue
+        if len(name) > 255:
+            raise ValidationError(f"{record.arxiv_id}: an author name is over 255 characters.")
+        affiliation = record.affiliations[index] if index < len(record.affiliations) else ""
+        authors.setdefault(name, _clean_spaces(affiliation)[:500])
+    return list(authors.items())
+
+
+@transaction.atomic
+def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
+    """Create or update papers in bulk, keyed by the versionless arXiv id; one transaction.
+
+    A record updates a stored paper only from a version at least as new, and only the
+    fields that differ, so replaying a feed changes nothing. Votes, comments, daily entries
+    and author claims stay: authorships are renumbered in place, not recreated. A constant
+    number of queries per call, whatever the number of papers and authors.
+    """
+    latest: dict[str, tuple[PaperRecord, int]] = {}
+    for record in records:
+        arxiv_id, id_version = split_version(record.arxiv_id)
+        version = id_version or record.version
+        if arxiv_id not in latest or version >= latest[arxiv_id][1]:
+            latest[arxiv_id] = (record, version)
+    result = UpsertResult()
+    if not latest:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UPSERT_LOCK])
+
+    stored = Paper.objects.defer("search_vector").in_bulk(list(latest), field_name="arxiv_id")
+    to_create: list[tuple[str, dict, list[tuple[str, str]]]] = []
+    to_update: list[Paper] = []
+    changed_fields: set[str] = set()
+    # Papers whose authors and versions the records describe (not skipped, not partial).
+    described: dict[str, tuple[PaperRecord, int]] = {}
+    author_lists: dict[str, list[tuple[str, str]]] = {}
+    for arxiv_id, (record, version) in latest.items():
+        fields = _record_fields(record, version)
+        paper = stored.get(arxiv_id)
+        if paper is None:
+            author_lists[arxiv_id] = _author_list(record)
+            to_create.append((arxiv_id, fields, author_lists[arxiv_id]))
+            described[arxiv_id] = (record, version)
+            continue
+        if version < paper.latest_version:
+            result.skipped += 1
+            continue
+        same_version = version == paper.latest_version
+        if not record.complete:
+            # A listing knows neither the first version's date nor the metadata below,
+            # and at the version already stored it only fills what is missing.
+            for name in ("published_on", "updated_on", *_COMPLETE_ONLY_FIELDS):
+                fields.pop(name)
+            fields = {
+                n: v for n, v in fields.items() if v and not (same_version and getattr(paper, n))
+            }
+        changes = {n: v for n, v in fields.items() if getattr(paper, n) != v}
+        if changes:
+            for name, value in changes.items():
+                setattr(paper, name, value)
+            changed_fields.update(changes)
+            to_update.append(paper)
+        if record.complete or not same_version:
+            described[arxiv_id] = (record, version)
+            author_lists[arxiv_id] = _author_list(record)
+
+    paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in stored.items()}
+    created_ids = _papers_insert(to_create)
+    paper_ids.update(created_ids)
+    if to_update:
+        now = timezone.now()
+        for paper in to_update:
+            paper.modified_at = now
+        Paper.objects.bulk_update(
+            to_update, [*sorted(changed_fields), "modified_at"], batch_size=500
+        )
+    created = set(created_ids.values())
+    authors_changed = _authorships_sync(
+        {paper_ids[arxiv_id]: authors for arxiv_id, authors in author_lists.items()},
+        new_papers=created,
+    )
+    _versions_record(
+        [(paper_ids[i], version, record) for i, (record, version) in described.items()],
+        new_papers=created,
+    )
+
+    fields_changed = {p.pk for p in to_update}
+    only_authors_changed = authors_changed - created - fields_changed
+    if only_authors_changed:
+        Paper.objects.filter(pk__in=only_authors_changed).update(modified_at=timezone.now())
+    result.created = sorted(created)
+    result.updated = sorted(fields_changed | only_authors_changed)
+    result.unchanged = len(latest) - result.skipped - len(created) - len(result.updated)
+    result.paper_ids = {arxiv_id: paper_ids[arxiv_id] for arxiv_id in latest}
+    if result.updated:
+        paper_search_vector_refresh(paper_ids=result.updated)
+    return result
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+# New papers are copied into a temporary table, then inserted from it with their search
+# document computed on the way in (the expression of _SEARCH_VECTOR_UPDATE), so no second
+# write of every new row follows and the ids come back in the same statement.
+_NEW_PAPERS_TABLE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS papers_upsert_new (
+    arxiv_id text, title text, abstract text, published_on date, updated_on date,
+    latest_version int, primary_category text, categories text, comment text,
+    journal_ref text, doi text, github_repo text, project_page text, authors text
+) ON COMMIT DROP
+"""
+_NEW_PAPERS_COLUMNS = (
+    "arxiv_id",
+    "title",
+    "abstract",
+    "published_on",
+    "updated_on",
+    "latest_version",
+    "primary_category",
+    "categories",
+    "comment",
+    "journal_ref",
+    "doi",
+    "github_repo",
+    "project_page",
+    "authors",
+)
+_PAPERS_INSERT = """
+INSERT INTO papers_paper (
+    arxiv_id, title, abstract, published_on, updated_on, latest_version, primary_category,
+    categories, comment, journal_ref, doi, github_repo, project_page, thumbnail,
+    upvotes_count, comments_count, trending_score, created_at, modified_at, search_vector
+)
+SELECT n.arxiv_id, n.title, n.abstract, n.published_on, n.updated_on, n.latest_version,
+    n.primary_category, string_to_array(n.categories, ' '), n.comment, n.journal_ref, n.doi,
+    n.github_repo, n.project_page, '', 0, 0, 0.0, %(now)s, %(now)s,
+    setweight(to_tsvector('english', n.title), 'A')
+    || setweight(to_tsvector('english', n.authors), 'B')
+    || setweight(to_tsvector('english', n.abstract), 'C')
+FROM papers_upsert_new AS n
+RETURNING arxiv_id, id
+"""
+
+
+def _papers_insert(papers: list[tuple[str, dict, list[tuple[str, str]]]]) -> dict[str, int]:
+    """Insert new papers; returns their ids by arXiv id."""
+    if not papers:
+        return {}
+    for arxiv_id, fields, _ in papers:
+        for name in ("github_repo", "project_page"):
+            if fields[name]:
+                try:
+                    _url_validator(fields[name])
+                except ValidationError as error:
+                    raise ValidationError(f"{arxiv_id}: the {name} is not a URL.") from error
+    rows = (
+        (
+            arxiv_id,
+            *(fields[name] for name in _NEW_PAPERS_COLUMNS[1:7]),
+            " ".join(fields["categories"]),
+            *(fields[name] for name in _NEW_PAPERS_COLUMNS[8:13]),
+            " ".join(name for name, _ in authors),
+        )
+        for arxiv_id, fields, authors in papers
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_NEW_PAPERS_TABLE)
+        cursor.execute("TRUNCATE papers_upsert_new")
+        _copy(cursor, "papers_upsert_new", _NEW_PAPERS_COLUMNS, rows)
+        cursor.execute(_PAPERS_INSERT, {"now": timezone.now()})
+        return dict(cursor.fetchall())
+
+
+def _copy(cursor: CursorWrapper, table: str, columns: Sequence[str], rows: Iterable) -> None:
+    """Write rows with COPY: at thousands of rows a fraction of an INSERT's cost."""
+    # Table and column names come from this module, never from input.
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _authorships_sync(
+    wanted: dict[int, list[tuple[str, str]]], *, new_papers: set[int]
+) -> set[int]:
+    """Make each paper's authorships match ``wanted``; returns the ids of papers that changed.
+
+    Rows of authors still on the paper are kept (with their claims) and renumbered; the
+    unique position constraint is deferred to the end of the transaction for that.
+    ``new_papers`` were just inserted and have no authorships to read.
+    """
+    current: dict[int, list[tuple[int, str, str, int]]] = {paper_id: [] for paper_id in wanted}
+    for pk, paper_id, name, affiliation, position in (
+        Authorship.objects.filter(paper_id__in=[i for i in wanted if i not in new_papers])
+        .order_by("paper_id", "position")
+        .values_list("pk", "paper_id", "author__name", "affiliation", "position")
+    ):
+        current[paper_id].append((pk, name, affiliation, position))
+    changed = {
+        paper_id
+        for paper_id, authors in wanted.items()
+        if [(name, affiliation) for _, name, affiliation, _ in current[paper_id]] != authors
+    }
+    if not changed:
+        return changed
+    author_ids = _author_ids(sorted({name for i in changed for name, _ in wanted[i]}))
+
+    to_delete: list[int] = []
+    to_update: list[tuple[int, int, str]] = []
+    to_create: list[tuple[int, int, int, str]] = []
+    for paper_id in changed:
+        kept = {
+            name: (pk, affiliation, position)
+            for pk, name, affiliation, position in current[paper_id]
+        }
+        for position, (name, affiliation) in enumerate(wanted[paper_id]):
+            stored = kept.pop(name, None)
+            if stored is None:
+                to_create.append((paper_id, author_ids[name], position, affiliation))
+            elif stored[1:] != (affiliation, position):
+                to_update.append((stored[0], position, affiliation))
+        to_delete.extend(pk for pk, _, _ in kept.values())
+    Authorship.objects.filter(pk__in=to_delete).delete()
+    if to_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE papers_authorship AS a"
+                " SET position = u.position, affiliation = u.affiliation"
+                " FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS u(id, position, affiliation)"
+                " WHERE a.id = u.id",
+                [list(column) for column in zip(*to_update, strict=True)],
+            )
+    with connection.cursor() as cursor:
+        columns = ("paper_id", "author_id", "position", "affiliation")
+        _copy(cursor, "papers_authorship", columns, to_create)
+    return changed
+
+
+def _author_ids(names: list[str]) -> dict[str, int]:
+    """The ids of these author names, creating the missing ones: at most three queries.
+
+    Array parameters, not one placeholder per name as ``name__in`` would send.
+    """
+    select = "SELECT name, id FROM papers_author WHERE name = ANY(%s::text[])"
+    with connection.cursor() as cursor:
+        cursor.execute(select, [names])
+        author_ids = dict(cursor.fetchall())
+        missing = [name for name in names if name not in author_ids]
+        if missing:
+            cursor.execute(
+                "INSERT INTO papers_author (name) SELECT * FROM unnest(%s::text[])"
+                " ON CONFLICT (name) DO NOTHING RETURNING name, id",
+                [missing],
+            )
+            author_ids.update(cursor.fetchall())
+        raced = [name for name in missing if name not in author_ids]  # added meanwhile
+        if raced:
+            cursor.execute(select, [raced])
+            author_ids.update(cursor.fetchall())
+    return author_ids
+
+
+def _versions_record(papers: list[tuple[int, int, PaperRecord]], *, new_papers: set[int]) -> None:
+    """Record versions 1..latest of each paper, dating those the record knows the date of."""
+    stored = {
+        (paper_id, number): (pk, submitted_at)
+        for pk, paper_id, number, submitted_at in PaperVersion.objects.filter(
+            paper_id__in=[paper_id for paper_id, _, _ in papers if paper_id not in new_papers]
+        ).values_list("pk", "paper_id", "number", "submitted_at")
+    }
+    to_create, to_update = [], []
+    for paper_id, latest, record in papers:
+        for number in range(1, latest + 1):
+            date = record.version_dates.get(number)
+            version = stored.get((paper_id, number))
+            if version is None:
+                to_create.append((paper_id, number, date))
+            elif date is not None and version[1] != date:
+                to_update.append((version[0], date))
+    with connection.cursor() as cursor:
+        _copy(cursor, "papers_paperversion", ("paper_id", "number", "submitted_at"), to_create)
+    if to_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE papers_paperversion AS v SET submitted_at = u.submitted_at"
+                " FROM unnest(%s::bigint[], %s::timestamptz[]) AS u(id, submitted_at)"
+                " WHERE v.id = u.id",
+                [list(column) for column in zip(*to_update, strict=True)],
+            )
+
+
+def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
+    """One paper through ``papers_upsert``; returns (paper, created)."""
+    result = papers_upsert([record])
+    (paper_id,) = result.paper_ids.values()
+    return Paper.objects.get(pk=paper_id), paper_id in result.created
 
 
 _SEARCH_VECTOR_UPDATE = """
@@ -107,23 +447,6 @@ def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"ids": list(paper_ids or [])})
         return cursor.rowcount
-
-
-def _set_authors(*, paper: Paper, names: list[str]) -> None:
-    names = list(dict.fromkeys(names))  # an author listed twice keeps the first place
-    current = list(
-        Authorship.objects.filter(paper=paper)
-        .order_by("position")
-        .values_list("author__name", flat=True)
-    )
-    if current == names:
-        return
-    Author.objects.bulk_create([Author(name=n) for n in names], ignore_conflicts=True)
-    authors = Author.objects.in_bulk(names, field_name="name")
-    Authorship.objects.filter(paper=paper).delete()
-    Authorship.objects.bulk_create(
-        Authorship(paper=paper, author=authors[name], position=i) for i, name in enumerate(names)
-    )
 
 
 @transaction.atomic
