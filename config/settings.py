@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "apps.papers",
     "apps.votes",
     "apps.comments",
+    "apps.ingestion",
+    "apps.submissions",
     "apps.notifications",
     "apps.profiles",
     "apps.api",
@@ -144,7 +147,12 @@ def redis_database(url: str, number: int) -> str:
     return parts._replace(path=f"/{number}").geturl()
 
 
-_redis_base = 8 if TESTING else 0
+# Three logical databases from the one REDIS_URL names: broker, cache (+1), results (+2).
+# Tests move off database 0 (the development data) to 8; a REDIS_URL naming another database
+# is kept, so that test sessions given different databases do not share keys.
+_redis_base = int(urlsplit(REDIS_URL).path.strip("/") or 0)
+if TESTING and _redis_base == 0:
+    _redis_base = 8
 
 CACHES = {
     "default": {
@@ -171,6 +179,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "votes-refresh-trending-scores": {
         "task": "apps.votes.tasks.refresh_trending_scores",
         "schedule": 300.0,
+    },
+    # arXiv announces Sunday to Thursday at 20:00 US Eastern (00:00 or 01:00 UTC) and its
+    # listing feeds follow by midnight Eastern; each run after the first of a day finds
+    # every category's announcement already in and stops after one request per category.
+    "ingestion-arxiv-listings": {
+        "task": "apps.ingestion.tasks.ingest_arxiv_listings",
+        "schedule": crontab(minute=15, hour="0-6", day_of_week="mon-fri"),
+    },
+    "ingestion-thumbnails": {
+        "task": "apps.ingestion.tasks.render_missing_thumbnails",
+        "schedule": 600.0,
+    },
+    "ingestion-github-stars": {
+        "task": "apps.ingestion.tasks.refresh_github_stars",
+        "schedule": 3600.0,
     },
 }
 
@@ -295,6 +318,36 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploaded and generated files (paper thumbnails). A reverse proxy may serve MEDIA_URL from
+# MEDIA_ROOT directly; otherwise Django serves it (config/urls.py).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(embedded.DATA_DIR / "media")))
+
+# --- Ingestion: arXiv, submissions, thumbnails, GitHub stars (apps/ingestion) -----------
+# Where the contact address for arXiv's and GitHub's operators is announced (User-Agent).
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "admin@paperboard.local")
+ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG,cs.IR,cs.RO,stat.ML")
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+# {category} is replaced by each category; rss.arxiv.org serves the latest announcement.
+ARXIV_LISTING_URL = os.environ.get("ARXIV_LISTING_URL", "https://rss.arxiv.org/rss/{category}")
+ARXIV_PDF_URL = os.environ.get("ARXIV_PDF_URL", "https://arxiv.org/pdf/{arxiv_id}")
+# arXiv's terms: one request every 3 seconds, one connection at a time, across all processes.
+ARXIV_REQUEST_INTERVAL = float(os.environ.get("ARXIV_REQUEST_INTERVAL", "3"))
+ARXIV_TIMEOUT = float(os.environ.get("ARXIV_TIMEOUT", "30"))
+ARXIV_MAX_ATTEMPTS = int(os.environ.get("ARXIV_MAX_ATTEMPTS", "4"))
+ARXIV_BACKOFF_SECONDS = float(os.environ.get("ARXIV_BACKOFF_SECONDS", "5"))
+# A 503 asking for a longer wait than this fails the request instead of sleeping in a worker.
+ARXIV_MAX_RETRY_AFTER = float(os.environ.get("ARXIV_MAX_RETRY_AFTER", "120"))
+ARXIV_PAGE_SIZE = int(os.environ.get("ARXIV_PAGE_SIZE", "200"))
+THUMBNAIL_MAX_PDF_BYTES = int(os.environ.get("THUMBNAIL_MAX_PDF_BYTES", str(30 * 1024 * 1024)))
+THUMBNAIL_WIDTH = 320
+GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
+GITHUB_STARS_BATCH = int(os.environ.get("GITHUB_STARS_BATCH", "50"))
+GITHUB_STARS_MAX_AGE_HOURS = int(os.environ.get("GITHUB_STARS_MAX_AGE_HOURS", "24"))
+SUBMISSIONS_PER_DAY = int(os.environ.get("SUBMISSIONS_PER_DAY", "5"))
+SUBMISSION_MAX_PAPER_AGE_DAYS = int(os.environ.get("SUBMISSION_MAX_PAPER_AGE_DAYS", "30"))
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

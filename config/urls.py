@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from apps.core.views import healthz
 
@@ -9,9 +11,13 @@ urlpatterns = [
     path("", include("apps.users.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.submissions.urls")),
+    path("", include("apps.ingestion.urls")),
     path("", include("apps.papers.urls")),
     path("", include("apps.votes.urls")),
     path("", include("apps.comments.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.profiles.urls")),
+    # Generated thumbnails; a reverse proxy may serve MEDIA_ROOT itself instead (README).
+    re_path(r"^media/(?P<path>thumbnails/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -43,6 +43,8 @@ def _tabs(*, anchor: dt.date | None, active: str) -> list[dict]:
     tabs.append(
         {"label": "Trending", "url": reverse("papers:trending"), "active": active == "trending"}
     )
+    # Everything arXiv announced, before the community picked (apps/ingestion).
+    tabs.append({"label": "New", "url": reverse("ingestion:new_latest"), "active": False})
     return tabs
 
 

@@ -37,7 +37,7 @@ def test_day_search_and_profile_draw_the_same_card_with_maths_marked(client):
         assert '<p class="paper-abstract math" data-math-inline>' in html, name
         assert ABSTRACT.strip() not in html, name
     assert "<mark>regression</mark>" in pages["search"]
-    assert "Submitted by ada" in pages["day"]
+    assert 'Submitted by <a href="/users/ada">ada</a>' in pages["day"]
     assert 'href="/papers/date/2026-02-09">on Feb 9</a>' in pages["profile"]
 
 
