@@ -47,7 +47,14 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, tmp_path):
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the worker process (settings read from it, e.g. ARXIV_API_URL);
+    override this fixture in a test module to point the worker at a test server."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, celery_worker_env):
     """A real ``celery worker`` process on the test database and its broker, emailing to files.
 
     Tasks queued by the code under test (``.delay()``, ``transaction.on_commit``) reach it
@@ -63,6 +70,7 @@ def celery_worker(transactional_db, tmp_path):
         "PAPERBOARD_TESTING": "1",
         "DATABASE_NAME": connection.settings_dict["NAME"],
         "EMAIL_URL": f"file://{outbox}",
+        **celery_worker_env,
     }
     with log_path.open("w") as log:
         worker = subprocess.Popen(  # noqa: S603
