@@ -14,7 +14,10 @@ class Announcement(models.Model):
         REPLACE = "replace", "Replacement"
         REPLACE_CROSS = "replace-cross", "Replacement (cross-list)"
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="announcements")
+    # Indexed by the unique (paper, day) constraint.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="announcements", db_index=False
+    )
     day = models.DateField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     version = models.PositiveSmallIntegerField(default=1)

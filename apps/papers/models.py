@@ -88,7 +88,10 @@ class Paper(models.Model):
 class PaperVersion(models.Model):
     """One arXiv version of a paper; its date is unknown for versions no source has dated."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    # Indexed by the unique (paper, number) constraint.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     submitted_at = models.DateTimeField(null=True, blank=True)
 
@@ -119,7 +122,11 @@ class Author(models.Model):
 class Authorship(models.Model):
     """An author's place in a paper's author list (``position`` starts at 0)."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of its own: the unique (paper, position) index serves lookups by paper, and one
+    # index fewer to maintain is felt when ingestion writes tens of thousands of rows.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
     affiliation = models.CharField(max_length=500, blank=True)

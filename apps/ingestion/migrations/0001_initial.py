@@ -109,6 +109,7 @@ class Migration(migrations.Migration):
                 (
                     "paper",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="announcements",
                         to="papers.paper",

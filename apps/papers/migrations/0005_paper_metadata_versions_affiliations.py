@@ -33,6 +33,16 @@ class Migration(migrations.Migration):
             model_name="authorship",
             name="papers_authorship_unique_position",
         ),
+        migrations.AlterField(
+            model_name="authorship",
+            name="paper",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="authorships",
+                to="papers.paper",
+            ),
+        ),
         migrations.AddField(
             model_name="authorship",
             name="affiliation",
@@ -93,6 +103,7 @@ class Migration(migrations.Migration):
             model_name="paperversion",
             name="paper",
             field=models.ForeignKey(
+                db_index=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="versions",
                 to="papers.paper",
