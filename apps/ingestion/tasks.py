@@ -15,36 +15,35 @@ from apps.papers.models import Paper
 
 logger = logging.getLogger(__name__)
 
-# arXiv down or busy: ask again after 10 min, then 20, then 40.
-THUMBNAIL_RETRY_COUNTDOWN = 600
-THUMBNAIL_MAX_RETRIES = 3
+THUMBNAIL_SWEEP_DAYS = 7
+THUMBNAIL_SWEEP_BATCH = 20
+THUMBNAIL_FAILED_PAUSE = 7 * 24 * 3600
+# arXiv down: no thumbnail downloads for a while (each would wait through the client's
+# retries); the sweep picks the papers up again afterwards.
+ARXIV_DOWN_PAUSE = 30 * 60
+ARXIV_DOWN_KEY = "ingestion:thumbnails:arxiv-down"
 
 
-@shared_task(bind=True, acks_late=True, max_retries=THUMBNAIL_MAX_RETRIES)
-def render_thumbnail(self, paper_id: int) -> str:
+@shared_task(acks_late=True)
+def render_thumbnail(paper_id: int) -> str:
     """Give a paper its thumbnail, unless it has one; "rendered", "failed" or why not."""
     paper = Paper.objects.filter(pk=paper_id).only("arxiv_id", "thumbnail").first()
     if paper is None:
         return "no such paper"
     if paper.thumbnail:
         return "already rendered"
+    if cache.get(ARXIV_DOWN_KEY):
+        return "arxiv unavailable"
     try:
         rendered = thumbnail_render(paper=paper, raise_unavailable=True)
     except ArxivUnavailable as exc:
-        if self.request.retries >= self.max_retries:
-            logger.warning("No thumbnail for paper %s: arXiv unavailable: %s", paper_id, exc)
-            return "arxiv unavailable"
-        countdown = THUMBNAIL_RETRY_COUNTDOWN * 2**self.request.retries
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        logger.warning("No thumbnail for paper %s: arXiv unavailable: %s", paper_id, exc)
+        cache.set(ARXIV_DOWN_KEY, True, ARXIV_DOWN_PAUSE)
+        return "arxiv unavailable"
     if not rendered:
         # A broken PDF stays broken: the sweep below leaves the paper alone for a while.
         cache.set(_failed_key(paper_id), True, THUMBNAIL_FAILED_PAUSE)
     return "rendered" if rendered else "failed"
-
-
-THUMBNAIL_SWEEP_DAYS = 7
-THUMBNAIL_SWEEP_BATCH = 20
-THUMBNAIL_FAILED_PAUSE = 7 * 24 * 3600
 
 
 def _failed_key(paper_id: int) -> str:
@@ -58,6 +57,8 @@ def render_missing_thumbnails() -> int:
     Only featured papers get one (cards on the daily lists show it); each PDF download is a
     polite arXiv request, so a few per run. Returns how many were queued.
     """
+    if cache.get(ARXIV_DOWN_KEY):
+        return 0
     since = timezone.localdate() - dt.timedelta(days=THUMBNAIL_SWEEP_DAYS)
     candidates = list(
         Paper.objects.filter(daily_entry__day__gte=since, thumbnail="")

@@ -3,19 +3,23 @@
 The PDFs are in fixtures/pdf (see build.py there for what each one is and how it was made).
 """
 
+import datetime as dt
 import io
 import logging
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import timezone
 from PIL import Image
 
 from apps.ingestion import thumbnails
-from apps.ingestion.tasks import render_thumbnail
+from apps.ingestion.tasks import _failed_key, render_missing_thumbnails, render_thumbnail
 from apps.ingestion.thumbnails import thumbnail_render
 from apps.papers.models import Paper
-from tests.factories import make_paper
+from config.celery import app as celery_app
+from tests.factories import make_entry, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -201,18 +205,41 @@ def test_the_task_renders_once_and_skips_a_paper_with_a_thumbnail(arxiv):
     assert Paper.objects.get(pk=paper.pk).thumbnail
 
 
-def test_the_task_retries_while_arxiv_is_unavailable_then_gives_up(settings, arxiv, caplog):
-    paper = make_paper()
-    arxiv.expect_request(f"/pdf/{paper.arxiv_id}").respond_with_data("Busy", status=503)
+def test_while_arxiv_is_unavailable_thumbnails_pause(settings, arxiv, caplog):
+    papers = [make_paper(), make_paper()]
+    for paper in papers:
+        make_entry(day=timezone.localdate(), paper=paper)
+    arxiv.expect_request(f"/pdf/{papers[0].arxiv_id}").respond_with_data("Busy", status=503)
 
     with caplog.at_level(logging.WARNING, logger="apps.ingestion"):
-        result = render_thumbnail.apply(args=[paper.pk]).get()
+        assert render_thumbnail.apply(args=[papers[0].pk]).get() == "arxiv unavailable"
+        # The next paper does not wait through the client's retries again, nor does the sweep
+        # queue anything until the pause is over.
+        assert render_thumbnail.apply(args=[papers[1].pk]).get() == "arxiv unavailable"
+        assert render_missing_thumbnails.apply().get() == 0
 
-    assert result == "arxiv unavailable"
-    # Eager retries run at once: each of the task's 4 attempts makes the client's 2 attempts.
-    assert len(arxiv.log) == (1 + render_thumbnail.max_retries) * settings.ARXIV_MAX_ATTEMPTS
-    assert not Paper.objects.get(pk=paper.pk).thumbnail
+    assert len(arxiv.log) == settings.ARXIV_MAX_ATTEMPTS
+    assert not Paper.objects.filter(thumbnail__gt="").exists()
     assert stored_files(settings) == []
+
+
+def test_the_sweep_queues_recent_featured_papers_without_thumbnails(settings):
+    today = timezone.localdate()
+    wanted = make_entry(day=today).paper
+    failed = make_entry(day=today).paper
+    make_entry(day=today - dt.timedelta(days=30))  # too old
+    make_paper()  # not on any list
+    cache.set(_failed_key(failed.pk), True)
+    with celery_app.connection_for_write() as connection:
+        queue = connection.SimpleQueue("celery")
+        queue.clear()
+        assert render_missing_thumbnails.apply().get() == 1
+        # The task message, read back from the real broker (no worker runs here).
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+    assert message.headers["task"] == "apps.ingestion.tasks.render_thumbnail"
+    assert message.payload[0] == [wanted.pk]
 
 
 def test_the_partial_shows_the_image_or_a_placeholder_box(settings, arxiv):
