@@ -33,6 +33,8 @@ def user_payload(user: User | None) -> dict[str, Any] | None:
         "user": user.username,
         "fullname": user.public_name,
         "avatarUrl": f"{settings.SITE_URL}{reverse('users:avatar', args=[user.username])}",
+        # Not in the Hugging Face API (its client keeps unknown fields): the profile here.
+        "profileUrl": f"{settings.SITE_URL}{user.get_absolute_url()}",
         "type": "user",
     }
 

@@ -51,6 +51,7 @@ def test_list_daily_papers_for_a_date_gives_full_paper_info(hf_api):
     assert paper.submitted_by.username == "ada"
     assert paper.submitted_by.fullname == "Ada L."
     assert paper.submitted_by.avatar_url.endswith("/users/ada/avatar.svg")
+    assert paper.submitted_by.profileUrl.endswith("/users/ada")
     assert paper.github_repo == "https://github.com/x/y"
     assert paper.project_page == "https://x.org"
 
