@@ -7,8 +7,9 @@ authors with affiliations, categories, comment, DOI, two versions), then times
 ``ingest_file`` on it twice: the first run creates every paper, the second finds them all
 unchanged. Then, in a child process, it ingests a ``--memory-entries`` file and reports the
 child's peak resident memory. Targets (issue 9): at least 2,000 papers/s, at most 200 MB.
-Uses the database the settings point at (the embedded one by default); the bench papers
-(ids ``0002.NNNNN`` and ``0003.NNNNN``) and their authors are removed afterwards.
+Uses the bench database (``paperboard_bench``, see bench/README.md; created and migrated if
+needed), with or without generate.py's data in it; the bench papers (ids ``0002.NNNNN`` and
+``0003.NNNNN``) and their authors are removed afterwards.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_NAME", "paperboard_bench")
+os.environ.setdefault("DEBUG", "1")  # settings without production secrets; no query log below
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 TARGET_PAPERS_PER_SECOND = 2000
@@ -111,11 +114,19 @@ def clean_up() -> None:
         )
 
 
+def _no_query_log() -> None:
+    """Under DEBUG, Django keeps every query's SQL: not what production pays, in time or memory."""
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
 def memory_child(path: str) -> None:
     """Run in a child process: ingest the file and print the peak resident set in MB."""
     import django
 
     django.setup()
+    _no_query_log()
     from apps.ingestion.services import ingest_file
 
     summary = ingest_file(path)
@@ -139,6 +150,16 @@ def main() -> None:
 
     embedded.start()
     django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from generate import ensure_database
+
+    _no_query_log()
+    name = settings.DATABASES["default"]["NAME"]
+    if "bench" not in name:
+        sys.exit(f"Refusing to use database {name!r}: its name must contain 'bench'.")
+    ensure_database(name)
+    call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory() as tmp:
         clean_up()
         path = Path(tmp) / "feed.xml"
