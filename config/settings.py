@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.ingestion.tasks.render_missing_thumbnails",
         "schedule": 600.0,
     },
+    "submissions-fail-stale-fetches": {
+        "task": "apps.submissions.tasks.fail_stale_fetches",
+        "schedule": 300.0,
+    },
     "ingestion-github-stars": {
         "task": "apps.ingestion.tasks.refresh_github_stars",
         "schedule": 3600.0,

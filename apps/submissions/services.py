@@ -325,6 +325,24 @@ def submission_fetch_failed(*, submission: Submission) -> Submission:
     return _fail(submission, "Something went wrong while fetching the paper; try again.")
 
 
+# A fetch waits at most a few polite requests (and their retries) for arXiv; one still
+# "fetching" after this long lost its task (a broker restart, a killed worker).
+STALE_FETCH_AFTER = dt.timedelta(minutes=15)
+
+
+def submissions_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Fail the submissions whose fetch never finished, so their submitters can retry.
+
+    Returns how many. Without this, a lost task would leave the status polling for ever.
+    """
+    cutoff = (now or timezone.now()) - STALE_FETCH_AFTER
+    return Submission.objects.filter(status=Status.FETCHING, updated_at__lt=cutoff).update(
+        status=Status.FAILED,
+        message="The paper could not be fetched in time; try again.",
+        updated_at=timezone.now(),
+    )
+
+
 def submission_retry(*, user: User, submission: Submission) -> Submission:
     """Fetch a failed submission again; only its submitter may, within the daily limit."""
     submitter_check(user)

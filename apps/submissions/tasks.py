@@ -28,3 +28,9 @@ def fetch_submission(submission_id: int) -> str:
         services.submission_fetch_failed(submission=submission)
         raise
     return submission.status
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def fail_stale_fetches() -> int:
+    """Beat: fail fetches whose task was lost, so that their submitters see a Retry button."""
+    return services.submissions_fail_stale()

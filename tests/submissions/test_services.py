@@ -472,3 +472,25 @@ def test_approving_a_paper_featured_meanwhile_is_refused(pending, moderator):
     with pytest.raises(ValidationError, match="already on the list of 20 November 2026"):
         submission_approve(moderator=moderator, submission=pending)
     assert DailyEntry.objects.get().day == dt.date(2026, 11, 20)
+
+
+def test_a_fetch_whose_task_was_lost_fails_so_it_can_be_retried(submitter):
+    from apps.submissions.tasks import fail_stale_fetches
+
+    lost = make_submission(user=submitter, arxiv_id="2507.00001", status=Submission.Status.FETCHING)
+    running = make_submission(
+        user=submitter, arxiv_id="2507.00002", status=Submission.Status.FETCHING
+    )
+    Submission.objects.filter(pk=lost.pk).update(
+        updated_at=timezone.now() - dt.timedelta(minutes=16)
+    )
+
+    assert fail_stale_fetches.apply().get() == 1
+
+    lost.refresh_from_db()
+    running.refresh_from_db()
+    assert (lost.status, lost.message) == (
+        "failed",
+        "The paper could not be fetched in time; try again.",
+    )
+    assert running.status == "fetching"
