@@ -13,11 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.demo.community import seed_community
+from apps.ingestion.parsers import open_feed
+from apps.ingestion.services import entries_ingest
 from apps.papers.arxiv_ids import ARXIV_ID_RE
 from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
 from apps.users.models import User
 
 DEMO_FILE = Path(__file__).parent / "demo_data" / "reference_daily_papers.json"
+# A real arXiv listing (the all-archives RSS of 28 November 2024, trimmed to 13 items; from
+# jmmeus/aioarxiv's test feeds, MIT): the New page of the demo, without the network.
+DEMO_LISTING = Path(__file__).parent / "demo_data" / "arxiv_listing_2024-11-28.xml"
 DEMO_DAYS = 5
 DEMO_USERNAMES = ["ada", "alan", "grace", "emmy", "kurt", "sofia"]
 # With DEBUG on, each demo user can log in as <username>@example.org with this password.
@@ -30,6 +35,7 @@ class DemoSummary:
     skipped: int
     days: list[dt.date]
     users: int
+    announced: int
 
 
 def date_from_arxiv_id(arxiv_id: str) -> dt.date:
@@ -105,4 +111,12 @@ def seed_demo(*, today: dt.date | None = None) -> DemoSummary:
             paper=paper, day=day, submitted_by=users[index % len(users)], submitted_at=submitted_at
         )
     seed_community(users=users, papers=papers)
-    return DemoSummary(papers=len(records), skipped=skipped, days=days, users=len(users))
+    with DEMO_LISTING.open("rb") as listing:
+        announced = entries_ingest(open_feed(listing))
+    return DemoSummary(
+        papers=len(records),
+        skipped=skipped,
+        days=days,
+        users=len(users),
+        announced=announced.created + announced.updated + announced.unchanged,
+    )

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.demo.seeding import date_from_arxiv_id, demo_records
+from apps.ingestion.models import Announcement
 from apps.papers.models import Author, Authorship, DailyEntry, Paper
 from apps.users.models import User
 
@@ -22,9 +23,13 @@ def test_seed_demo_twice_leaves_the_same_rows(capsys):
     first = _counts()
     call_command("seed_demo")
     assert _counts() == first
-    assert first["Paper"] == 64  # 65 papers in the file, one has no arXiv id
+    # 65 papers in the file, one has no arXiv id; 13 more from the saved listing, not featured
+    assert first["Paper"] == 64 + 13
     assert first["DailyEntry"] == 64
-    assert "1 skipped" in capsys.readouterr().out
+    assert Announcement.objects.count() == 13
+    output = capsys.readouterr().out
+    assert "1 skipped" in output
+    assert "13 papers of a saved arXiv listing" in output
 
 
 def test_demo_papers_are_spread_over_recent_days_ending_today():
