@@ -1,6 +1,6 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 
+from apps.core.admin_actions import apply_to_each
 from apps.papers import services
 from apps.papers.models import Author, AuthorClaim, Authorship, DailyEntry, Paper
 
@@ -39,28 +39,26 @@ class DailyEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
-def _decide(modeladmin, request, queryset, service, verb: str) -> None:
-    done = 0
-    for claim in queryset.select_related("authorship"):
-        try:
-            service(claim=claim, moderator=request.user)
-        except (PermissionDenied, ValidationError) as exc:
-            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            modeladmin.message_user(request, f"{claim}: {message}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} claim(s).", messages.SUCCESS)
-
-
 @admin.action(description="Approve selected claims")
 def approve_claims(modeladmin, request, queryset) -> None:
-    _decide(modeladmin, request, queryset, services.author_claim_approve, "Approved")
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset.select_related("authorship"),
+        lambda claim: services.author_claim_approve(claim=claim, moderator=request.user),
+        done="Approved {count} claim(s).",
+    )
 
 
 @admin.action(description="Reject selected claims")
 def reject_claims(modeladmin, request, queryset) -> None:
-    _decide(modeladmin, request, queryset, services.author_claim_reject, "Rejected")
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset.select_related("authorship"),
+        lambda claim: services.author_claim_reject(claim=claim, moderator=request.user),
+        done="Rejected {count} claim(s).",
+    )
 
 
 @admin.register(AuthorClaim)

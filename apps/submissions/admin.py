@@ -1,23 +1,19 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 
+from apps.core.admin_actions import apply_to_each
 from apps.submissions import services
 from apps.submissions.models import Submission
 
 
 @admin.action(description="Approve selected pending submissions for today's list")
 def approve_submissions(modeladmin, request, queryset) -> None:
-    done = 0
-    for submission in queryset:
-        try:
-            services.submission_approve(moderator=request.user, submission=submission)
-        except (PermissionDenied, ValidationError) as exc:
-            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            modeladmin.message_user(request, f"{submission}: {message}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, f"Approved {done} submission(s).", messages.SUCCESS)
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda item: services.submission_approve(moderator=request.user, submission=item),
+        done="Approved {count} submission(s).",
+    )
 
 
 @admin.register(Submission)
