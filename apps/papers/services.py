@@ -215,8 +215,21 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
 
 _url_validator = URLValidator(schemes=["http", "https"])
 
+
+def _search_document(title: str, authors: str, abstract: str) -> str:
+    """The SQL of a paper's search document: title (A), authors (B), abstract (C).
+
+    One definition for new papers (computed as they are inserted) and for refreshes.
+    """
+    return (
+        f"setweight(to_tsvector('english', {title}), 'A')"
+        f" || setweight(to_tsvector('english', {authors}), 'B')"
+        f" || setweight(to_tsvector('english', {abstract}), 'C')"
+    )
+
+
 # New papers are copied into a temporary table, then inserted from it with their search
-# document computed on the way in (the expression of _SEARCH_VECTOR_UPDATE), so no second
+# document computed on the way in (_search_document, as for refreshes), so no second
 # write of every new row follows and the ids come back in the same statement.
 _NEW_PAPERS_TABLE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS papers_upsert_new (
@@ -241,7 +254,7 @@ _NEW_PAPERS_COLUMNS = (
     "project_page",
     "authors",
 )
-_PAPERS_INSERT = """
+_PAPERS_INSERT = f"""
 INSERT INTO papers_paper (
     arxiv_id, title, abstract, published_on, updated_on, latest_version, primary_category,
     categories, comment, journal_ref, doi, github_repo, project_page, thumbnail,
@@ -250,12 +263,10 @@ INSERT INTO papers_paper (
 SELECT n.arxiv_id, n.title, n.abstract, n.published_on, n.updated_on, n.latest_version,
     n.primary_category, string_to_array(n.categories, ' '), n.comment, n.journal_ref, n.doi,
     n.github_repo, n.project_page, '', 0, 0, 0.0, %(now)s, %(now)s,
-    setweight(to_tsvector('english', n.title), 'A')
-    || setweight(to_tsvector('english', n.authors), 'B')
-    || setweight(to_tsvector('english', n.abstract), 'C')
+    {_search_document("n.title", "n.authors", "n.abstract")}
 FROM papers_upsert_new AS n
 RETURNING arxiv_id, id
-"""
+"""  # noqa: S608 (fixed expressions of this module, no input)
 
 
 def _papers_insert(papers: list[tuple[str, dict, list[tuple[str, str]]]]) -> dict[str, int]:
@@ -411,20 +422,18 @@ def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
     return Paper.objects.get(pk=paper_id), paper_id in result.created
 
 
-_SEARCH_VECTOR_UPDATE = """
+_SEARCH_VECTOR_UPDATE = f"""
 UPDATE papers_paper AS paper SET search_vector =
-    setweight(to_tsvector('english', paper.title), 'A')
-    || setweight(to_tsvector('english', coalesce(authors.names, '')), 'B')
-    || setweight(to_tsvector('english', paper.abstract), 'C')
-FROM (SELECT id FROM papers_paper {papers}) AS target
+    {_search_document("paper.title", "coalesce(authors.names, '')", "paper.abstract")}
+FROM (SELECT id FROM papers_paper {{papers}}) AS target
 LEFT JOIN (
     SELECT s.paper_id, string_agg(a.name, ' ' ORDER BY s.position) AS names
     FROM papers_authorship s JOIN papers_author a ON a.id = s.author_id
-    {authorships}
+    {{authorships}}
     GROUP BY s.paper_id
 ) AS authors ON authors.paper_id = target.id
 WHERE paper.id = target.id
-"""
+"""  # noqa: S608 (fixed expressions of this module; filters filled in below, no input)
 
 
 def paper_search_vector_refresh(*, paper_ids: list[int] | None = None) -> int:

@@ -11,6 +11,7 @@ from apps.papers.services import (
     PaperRecord,
     author_claim_approve,
     author_claim_create,
+    paper_search_vector_refresh,
     papers_upsert,
 )
 from tests.factories import add_votes, make_entry, make_user
@@ -69,6 +70,10 @@ def test_creates_papers_with_every_field_normalised():
     ]
     assert result.paper_ids == {"2410.09692": paper.pk, "hep-th/9901001": old_style.pk}
     assert Paper.objects.filter(search_vector__isnull=True).count() == 0
+    # The document computed on insert is the one a refresh computes.
+    inserted = dict(Paper.objects.values_list("pk", "search_vector"))
+    paper_search_vector_refresh()
+    assert dict(Paper.objects.values_list("pk", "search_vector")) == inserted
 
 
 def test_a_rerun_changes_nothing():
