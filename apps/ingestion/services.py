@@ -35,6 +35,12 @@ _INGEST_LOCK = 7_246_117_002
 _KIND_RANK = {kind: rank for rank, kind in enumerate(Announcement.Kind.values)}
 
 
+def _outranks(kind: str, other: str | None) -> bool:
+    """Whether a paper announced as ``kind`` is better described so than as ``other``
+    (new before cross-list before replacement), when the same day lists it twice."""
+    return other is None or _KIND_RANK[kind] < _KIND_RANK[other]
+
+
 class IngestError(Exception):
     """An ingest failed as a whole, with a message for the log, the task result and the CLI."""
 
@@ -153,7 +159,7 @@ def _announcements_record(batch: Iterable[ParsedEntry], paper_ids: dict[str, int
             continue
         paper_id = paper_ids[split_version(entry.record.arxiv_id)[0]]
         key = (paper_id, entry.announced_on)
-        if key not in rows or _KIND_RANK[entry.announce_type] < _KIND_RANK[rows[key].kind]:
+        if _outranks(entry.announce_type, rows[key].kind if key in rows else None):
             rows[key] = Announcement(
                 paper_id=paper_id,
                 day=entry.announced_on,
@@ -276,7 +282,8 @@ def ingest_listings(
     source = f"listings {','.join(categories)}"
     with ingest_lock(), _recorded_run(source, dry_run=dry_run) as summary:
         cursors = {
-            c.source: c for c in IngestCursor.objects.filter(source__in=_cursor_keys(categories))
+            c.source: c
+            for c in IngestCursor.objects.filter(source__in=[_cursor_key(c) for c in categories])
         }
         listed: dict[str, ParsedEntry] = {}
         announced: dict[str, dt.date] = {}
@@ -291,16 +298,13 @@ def ingest_listings(
             if cursor and cursor.announced_on and cursor.announced_on < _previous_weekday(day):
                 _add(
                     summary,
-                    ingest_missed(client, category, since=cursor.announced_on, until=day),
+                    _ingest_missed(client, category, since=cursor.announced_on, until=day),
                 )
             announced[category] = day
             for entry in entries:
                 arxiv_id = split_version(entry.record.arxiv_id)[0]
                 known = listed.get(arxiv_id)
-                if (
-                    known is None
-                    or _KIND_RANK[entry.announce_type] < _KIND_RANK[known.announce_type]
-                ):
+                if _outranks(entry.announce_type, known.announce_type if known else None):
                     listed[arxiv_id] = entry
         with transaction.atomic():
             _add(summary, entries_ingest(_with_metadata(client, listed), dry_run=dry_run))
@@ -312,7 +316,7 @@ def ingest_listings(
     return summary
 
 
-def ingest_missed(
+def _ingest_missed(
     client: ArxivClient, category: str, *, since: dt.date, until: dt.date
 ) -> IngestSummary:
     """Papers submitted between two announcements this site saw (runs inside the lock)."""
@@ -339,10 +343,6 @@ def _with_metadata(client: ArxivClient, listed: dict[str, ParsedEntry]) -> Itera
 
 def _cursor_key(category: str) -> str:
     return f"listing:{category}"
-
-
-def _cursor_keys(categories: list[str]) -> list[str]:
-    return [_cursor_key(c) for c in categories]
 
 
 def _previous_weekday(day: dt.date) -> dt.date:
