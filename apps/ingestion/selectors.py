@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Count, Max, QuerySet
 
+from apps.core.db import nearest_values
 from apps.ingestion.models import Announcement
 from apps.papers.models import Paper
 from apps.papers.selectors import papers_with_author_names
@@ -24,14 +24,8 @@ def latest_announcement_day() -> dt.date | None:
 
 
 def neighbouring_announcement_days(*, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """The nearest announcement days before and after ``day``: two index probes, one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT max(day) FROM ingestion_announcement WHERE day < %s),"
-            " (SELECT min(day) FROM ingestion_announcement WHERE day > %s)",
-            [day, day],
-        )
-        return cursor.fetchone()
+    """The nearest announcement days before and after ``day``."""
+    return nearest_values(Announcement, "day", below=day, above=day)
 
 
 def _announced(*, day: dt.date, category: str | None) -> QuerySet[Announcement]:

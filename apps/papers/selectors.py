@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import CharField, Max, OuterRef, Prefetch, QuerySet, Subquery
 
+from apps.core.db import nearest_values
 from apps.papers.models import AuthorClaim, Authorship, DailyEntry, Paper
 from apps.papers.periods import Period, PeriodKind
 from apps.users.models import User
@@ -90,14 +91,7 @@ def neighbouring_days(
     Empty days are skipped, so previous/next links never lead to an empty page. One query,
     two index probes on ``DailyEntry.day``.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT max(day) FROM papers_dailyentry WHERE day < %s),"
-            " (SELECT min(day) FROM papers_dailyentry WHERE day > %s)",
-            [day, end or day],
-        )
-        previous_day, next_day = cursor.fetchone()
-    return previous_day, next_day
+    return nearest_values(DailyEntry, "day", below=day, above=end or day)
 
 
 def paper_by_arxiv_id(*, arxiv_id: str) -> Paper | None:
