@@ -8,8 +8,9 @@ from pathlib import Path
 
 from werkzeug import Request, Response
 
+from tests.ingestion.conftest import ARXIV_FIXTURES
+
 FIXTURES = Path(__file__).parent / "fixtures"
-ARXIV_FIXTURES = Path(__file__).parent.parent / "ingestion" / "fixtures" / "arxiv"
 
 # Saved API responses by the id_list asked for; any other id gets arXiv's empty feed.
 RESPONSES = {
