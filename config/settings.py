@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "apps.ingestion",
     "apps.submissions",
     "apps.notifications",
+    "apps.moderation",
     "apps.profiles",
     "apps.api",
     "apps.demo",
@@ -352,6 +353,17 @@ GITHUB_STARS_BATCH = int(os.environ.get("GITHUB_STARS_BATCH", "50"))
 GITHUB_STARS_MAX_AGE_HOURS = int(os.environ.get("GITHUB_STARS_MAX_AGE_HOURS", "24"))
 SUBMISSIONS_PER_DAY = int(os.environ.get("SUBMISSIONS_PER_DAY", "5"))
 SUBMISSION_MAX_PAPER_AGE_DAYS = int(os.environ.get("SUBMISSION_MAX_PAPER_AGE_DAYS", "30"))
+
+# --- Moderation and new accounts (README: Moderation) ---------------------------------
+# In their first NEW_ACCOUNT_DAYS, accounts get the smaller daily limits below.
+NEW_ACCOUNT_DAYS = int(os.environ.get("NEW_ACCOUNT_DAYS", "7"))
+NEW_ACCOUNT_SUBMISSIONS_PER_DAY = int(os.environ.get("NEW_ACCOUNT_SUBMISSIONS_PER_DAY", "2"))
+NEW_ACCOUNT_COMMENTS_PER_DAY = int(os.environ.get("NEW_ACCOUNT_COMMENTS_PER_DAY", "20"))
+# Flagging needs a verified email and an account at least this old.
+FLAG_MIN_ACCOUNT_AGE_DAYS = int(os.environ.get("FLAG_MIN_ACCOUNT_AGE_DAYS", "3"))
+FLAGS_PER_DAY = int(os.environ.get("FLAGS_PER_DAY", "30"))
+# This many open flags hide a comment until a moderator reviews it.
+FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

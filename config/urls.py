@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("apps.users.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("apps.api.urls")),
+    path("", include("apps.moderation.urls")),
     path("", include("apps.submissions.urls")),
     path("", include("apps.ingestion.urls")),
     path("", include("apps.papers.urls")),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from django.utils import timezone
+
 from apps.papers.models import DailyEntry, Paper
 from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
 from apps.users.models import User
@@ -16,7 +18,10 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_user(username: str | None = None, **fields) -> User:
+    """An established account (joined a month ago, past the new-account limits) unless
+    ``date_joined`` says otherwise."""
     username = username or f"user{next(_ids)}"
+    fields.setdefault("date_joined", timezone.now() - dt.timedelta(days=30))
     return User.objects.create_user(username=username, email=f"{username}@example.org", **fields)
 
 

@@ -18,12 +18,20 @@ class Comment(models.Model):
     services and the admin (``CommentAdmin.save_model``).
     """
 
+    class Visibility(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        # Enough flags hide it until a moderator looks (settings.FLAG_HIDE_THRESHOLD).
+        FLAGGED = "flagged", "Hidden pending review"
+        REMOVED = "removed", "Removed by a moderator"
+
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="comments")
+    # Indexed by comments_author_time.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="comments",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
@@ -34,11 +42,22 @@ class Comment(models.Model):
     upvotes_count = models.PositiveIntegerField(default=0)
     # Deleted comments that still have replies stay as "[deleted]" so the thread holds.
     is_deleted = models.BooleanField(default=False)
+    # Hidden comments keep their place (and replies) in the thread, without their text.
+    visibility = models.CharField(
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.VISIBLE,
+        db_default=Visibility.VISIBLE,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["paper", "created_at"], name="comments_paper_time")]
+        indexes = [
+            models.Index(fields=["paper", "created_at"], name="comments_paper_time"),
+            # Profiles list a user's comments, and new accounts' daily limit counts them.
+            models.Index(fields=["author", "-created_at"], name="comments_author_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("body"), MAX_BODY_LENGTH),
@@ -53,5 +72,14 @@ class Comment(models.Model):
         return reverse("comments:detail", args=[self.paper.arxiv_id, self.pk])
 
     @property
+    def is_hidden(self) -> bool:
+        return self.visibility != self.Visibility.VISIBLE
+
+    @property
+    def is_shown(self) -> bool:
+        """Its text is shown, it can be voted on and replied to."""
+        return not self.is_deleted and not self.is_hidden
+
+    @property
     def in_edit_window(self) -> bool:
-        return not self.is_deleted and timezone.now() - self.created_at <= EDIT_WINDOW
+        return self.is_shown and timezone.now() - self.created_at <= EDIT_WINDOW

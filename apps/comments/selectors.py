@@ -43,7 +43,7 @@ class Thread:
 def comments_by_user(*, user: User) -> QuerySet[Comment]:
     """A user's visible comments, newest first, with their papers (for profiles)."""
     return (
-        Comment.objects.filter(author=user, is_deleted=False)
+        Comment.objects.filter(author=user, is_deleted=False, visibility=Comment.Visibility.VISIBLE)
         .select_related("paper")
         .order_by("-created_at", "-pk")
     )

@@ -6,8 +6,10 @@ then recompute the counter from them in one UPDATE inside the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models.functions import Lower
@@ -19,7 +21,7 @@ from apps.core.markdown import mentioned_usernames, render_markdown
 from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.papers.models import Paper
 from apps.users.models import User
-from apps.users.roles import user_can_post
+from apps.users.roles import user_can_post, user_is_new
 
 COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
 COMMENT_DAILY_RATE = Rate(limit=200, window=86_400, message="You reached today's comment limit.")
@@ -69,13 +71,36 @@ def _recount_comments(paper_id: int) -> None:
         cursor.execute(
             f"UPDATE {Paper._meta.db_table} SET comments_count = "  # noqa: S608 - table names from models
             f"(SELECT COUNT(*) FROM {Comment._meta.db_table} "
-            "WHERE paper_id = %s AND NOT is_deleted) WHERE id = %s",
-            [paper_id, paper_id],
+            "WHERE paper_id = %s AND NOT is_deleted AND visibility = %s) WHERE id = %s",
+            [paper_id, Comment.Visibility.VISIBLE, paper_id],
         )
 
 
-def _lock_paper(paper_id: int) -> None:
-    list(Paper.objects.select_for_update().filter(pk=paper_id).values_list("pk"))
+def _lock_paper(paper_id: int) -> bool:
+    """Lock the paper row (orders changes to its counter); returns whether its discussion is
+    locked."""
+    return bool(
+        Paper.objects.select_for_update()
+        .filter(pk=paper_id)
+        .values_list("discussion_locked", flat=True)
+        .first()
+    )
+
+
+LOCKED_DISCUSSION = "This discussion is locked by a moderator: it takes no new comments."
+
+
+def _new_account_limit_check(author: User) -> None:
+    """New accounts get a smaller daily allowance, counted from the stored comments."""
+    if not user_is_new(author):
+        return
+    limit = settings.NEW_ACCOUNT_COMMENTS_PER_DAY
+    since = timezone.now() - dt.timedelta(hours=24)
+    if Comment.objects.filter(author=author, created_at__gte=since).count() >= limit:
+        raise PermissionDenied(
+            f"New accounts can post {limit} comments a day in their first "
+            f"{settings.NEW_ACCOUNT_DAYS} days; you reached that. Try again tomorrow."
+        )
 
 
 def comment_create(
@@ -84,13 +109,17 @@ def comment_create(
     """Post a comment (or a reply to ``parent``) and notify who it replies to or mentions."""
     _check_active(author, "comment")
     body = comment_body_clean(body)
-    if parent is not None and (parent.paper_id != paper.pk or parent.is_deleted):
+    if parent is not None and (parent.paper_id != paper.pk or not parent.is_shown):
         raise ValidationError("You can only reply to a visible comment on this paper.")
+    if paper.discussion_locked:
+        raise PermissionDenied(LOCKED_DISCUSSION)
     ratelimit_hit(scope="comment", key=str(author.pk), rate=COMMENT_RATE)
     ratelimit_hit(scope="comment-day", key=str(author.pk), rate=COMMENT_DAILY_RATE)
     rendered = comment_body_render(body=body)
     with transaction.atomic():
-        _lock_paper(paper.pk)
+        if _lock_paper(paper.pk):  # locked since the paper was read
+            raise PermissionDenied(LOCKED_DISCUSSION)
+        _new_account_limit_check(author)
         comment = Comment.objects.create(
             paper=paper,
             author=author,
@@ -111,6 +140,8 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
         raise PermissionDenied("Only the author can edit this comment.")
     if comment.is_deleted:
         raise PermissionDenied("This comment was deleted.")
+    if comment.is_hidden:
+        raise PermissionDenied("A moderator hid this comment; it cannot be edited.")
     if timezone.now() - comment.created_at > EDIT_WINDOW:
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
         raise PermissionDenied(f"Comments can only be edited in the first {minutes} minutes.")
@@ -121,6 +152,20 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
     comment.body_html = rendered.html
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def comment_visibility_set(*, comment: Comment, visibility: str) -> Comment:
+    """Hide or show a comment (text only: the row and its replies stay) and recount the paper.
+
+    The permission and the log belong to the caller, ``apps.moderation.services``; call it
+    inside their transaction.
+    """
+    with transaction.atomic():
+        _lock_paper(comment.paper_id)
+        Comment.objects.filter(pk=comment.pk).update(visibility=visibility)
+        comment.visibility = visibility
+        _recount_comments(comment.paper_id)
     return comment
 
 

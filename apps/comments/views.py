@@ -99,8 +99,8 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     parent = _comment_for(pk)
     if not request.user.is_authenticated:
         return login_redirect(request, parent.get_absolute_url())
-    if parent.is_deleted:
-        raise Http404("This comment was deleted.")
+    if not parent.is_shown:
+        raise Http404("This comment was deleted or hidden by a moderator.")
     if request.htmx and request.GET.get("cancel"):
         return HttpResponse("")  # empties the reply slot
     context = {"paper": parent.paper, "parent": parent, "form": None}

@@ -3,11 +3,13 @@ from django.db import models
 
 
 class Notification(models.Model):
-    """Someone replied to or mentioned ``recipient`` in ``comment``."""
+    """Someone replied to or mentioned ``recipient`` in ``comment``, or a moderator decided
+    something about the recipient or their content (``subject``, ``message``, ``url``)."""
 
     class Kind(models.TextChoices):
         REPLY = "reply", "replied to your comment"
         MENTION = "mention", "mentioned you"
+        MODERATION = "moderation", "moderation"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -17,8 +19,16 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     comment = models.ForeignKey(
-        "comments.Comment", on_delete=models.CASCADE, related_name="notifications"
+        "comments.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
+    # Moderation notices carry their own text and link (no comment).
+    subject = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Set once the email went out, so a redelivered task does not send it twice.
@@ -37,7 +47,11 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "comment"], name="notif_one_per_recipient_comment"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="moderation") | models.Q(comment__isnull=False),
+                name="notif_comment_unless_moderation",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,9 +66,16 @@ class NotificationPreference(models.Model):
     )
     email_on_reply = models.BooleanField("Email me when someone replies to me", default=True)
     email_on_mention = models.BooleanField("Email me when someone mentions me", default=True)
+    email_on_moderation = models.BooleanField(
+        "Email me when a moderator acts on my account or what I posted", default=True
+    )
 
     def __str__(self) -> str:
         return f"Notification preferences of {self.user_id}"
 
     def wants_email(self, kind: str) -> bool:
-        return self.email_on_reply if kind == Notification.Kind.REPLY else self.email_on_mention
+        return {
+            Notification.Kind.REPLY: self.email_on_reply,
+            Notification.Kind.MENTION: self.email_on_mention,
+            Notification.Kind.MODERATION: self.email_on_moderation,
+        }[kind]

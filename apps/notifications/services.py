@@ -25,11 +25,15 @@ def notification_preference_get(*, user: User) -> NotificationPreference:
 
 
 def notification_preference_update(
-    *, user: User, email_on_reply: bool, email_on_mention: bool
+    *, user: User, email_on_reply: bool, email_on_mention: bool, email_on_moderation: bool
 ) -> NotificationPreference:
     preference, _ = NotificationPreference.objects.update_or_create(
         user=user,
-        defaults={"email_on_reply": email_on_reply, "email_on_mention": email_on_mention},
+        defaults={
+            "email_on_reply": email_on_reply,
+            "email_on_mention": email_on_mention,
+            "email_on_moderation": email_on_moderation,
+        },
     )
     return preference
 
@@ -43,7 +47,7 @@ def notifications_for_comment(
     """
     recipients: dict[int, tuple[User, str]] = {}
     parent = comment.parent
-    if parent is not None and parent.author is not None and not parent.is_deleted:
+    if parent is not None and parent.author is not None and parent.is_shown:
         recipients[parent.author.pk] = (parent.author, Notification.Kind.REPLY)
     # A cap, so that one comment cannot turn the site into a mass mailer.
     for user in list(mentioned_users)[:MAX_MENTION_NOTIFICATIONS]:
@@ -73,6 +77,29 @@ def notifications_for_comment(
     return notifications
 
 
+def notification_moderation_send(
+    *, recipient: User, subject: str, message: str, url: str = "", actor: User | None = None
+) -> Notification:
+    """Tell a user what a moderator decided about them or their content, in the app and (if
+    their preferences allow) by email after commit. Call inside the decision's transaction."""
+    notification = Notification.objects.create(
+        recipient=recipient,
+        actor=actor,
+        kind=Notification.Kind.MODERATION,
+        subject=" ".join(subject.split())[:200],
+        message=message,
+        url=url,
+    )
+    preference = notification_preference_get(user=recipient)
+    if recipient.email and preference.email_on_moderation:
+        from apps.notifications.tasks import send_notification_email
+
+        transaction.on_commit(
+            lambda: send_notification_email.delay(notification_id=notification.pk)
+        )
+    return notification
+
+
 def notification_mark_read(*, user: User, notification_id: int) -> int:
     """Mark one of the user's notifications read; returns how many changed (0 or 1)."""
     return Notification.objects.filter(
@@ -87,6 +114,15 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 
 def _email_text(notification: Notification) -> tuple[str, str]:
+    settings_url = f"{settings.SITE_URL}{reverse('notifications:settings')}"
+    if notification.kind == Notification.Kind.MODERATION:
+        link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+        body = (
+            f"{notification.message}{link}\n\n"
+            f"You get this email because of your notification settings; turn these emails off "
+            f"at {settings_url}\n"
+        )
+        return notification.subject, body
     comment = notification.comment
     actor = notification.actor.public_name if notification.actor else "Someone"
     paper = comment.paper
@@ -99,7 +135,7 @@ def _email_text(notification: Notification) -> tuple[str, str]:
         f"{comment.body[:2000]}\n\n"
         f"Read and reply: {url}\n\n"
         f"You get this email because of your notification settings; turn these emails off at "
-        f"{settings.SITE_URL}{reverse('notifications:settings')}\n"
+        f"{settings_url}\n"
     )
     return subject, body
 
@@ -113,7 +149,9 @@ def notification_email_send(*, notification_id: int) -> bool:
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
         )
-        if notification is None or notification.comment.is_deleted:
+        if notification is None:
+            return False
+        if notification.comment is not None and not notification.comment.is_shown:
             return False
         recipient = notification.recipient
         preference = notification_preference_get(user=recipient)

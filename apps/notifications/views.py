@@ -73,11 +73,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     preference = services.notification_preference_get(user=request.user)
     form = NotificationPreferenceForm(request.POST or None, instance=preference)
     if request.method == "POST" and form.is_valid():
-        services.notification_preference_update(
-            user=request.user,
-            email_on_reply=form.cleaned_data["email_on_reply"],
-            email_on_mention=form.cleaned_data["email_on_mention"],
-        )
+        services.notification_preference_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:settings")
     return render(request, "notifications/settings.html", {"form": form})

@@ -35,6 +35,8 @@ class Paper(models.Model):
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     # Page 1 of the PDF, rendered by a Celery task (apps.ingestion.thumbnails).
     thumbnail = models.FileField(upload_to="thumbnails/", max_length=200, blank=True)
+    # A locked discussion takes no new comments or replies (moderators lock and unlock it).
+    discussion_locked = models.BooleanField(default=False, db_default=False)
     # Denormalised counters, recomputed from their rows in the same transaction as each change.
     upvotes_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
@@ -83,6 +85,21 @@ class Paper(models.Model):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+class PaperAlias(models.Model):
+    """The arXiv id of a duplicate merged into ``paper``: its URLs redirect there, and
+    ingestion does not bring the duplicate back."""
+
+    arxiv_id = models.CharField(max_length=32, unique=True, validators=[arxiv_id_validator])
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "paper aliases"
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id} → {self.paper_id}"
 
 
 class PaperVersion(models.Model):
@@ -178,7 +195,8 @@ class DailyEntry(models.Model):
 class AuthorClaim(models.Model):
     """A user's claim to be the author in one slot of a paper's author list.
 
-    Moderators approve or reject it; only approved claims link the name to the profile.
+    Moderators approve or reject it (with a reason the claimant sees); only approved claims
+    link the name to the profile. A rejected claimant may ask again once, with new evidence.
     """
 
     class Status(models.TextChoices):
@@ -195,6 +213,11 @@ class AuthorClaim(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
+    # How a moderator can check the claim (an institutional page, ORCID, a paper's email).
+    evidence = models.TextField(blank=True, max_length=2000)
+    # Why it was rejected; shown to the claimant.
+    reason = models.TextField(blank=True, max_length=2000)
+    asked_again = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(

@@ -478,6 +478,52 @@ def daily_entry_place(
     return entry
 
 
+def daily_entry_remove(*, paper: Paper) -> DailyEntry | None:
+    """Take a paper off its day's page; returns the removed entry (None if it had none).
+
+    Moderation's ``paper_remove_from_day`` checks the permission and logs it.
+    """
+    entry = DailyEntry.objects.select_for_update().filter(paper=paper).first()
+    if entry is not None:
+        entry.delete()
+    return entry
+
+
+# What a moderator may correct on a paper; the rest comes from arXiv.
+EDITABLE_FIELDS = (
+    "title",
+    "abstract",
+    "comment",
+    "journal_ref",
+    "doi",
+    "github_repo",
+    "project_page",
+)
+
+
+@transaction.atomic
+def paper_metadata_update(*, paper: Paper, **fields: str) -> list[str]:
+    """Correct a paper's metadata; returns the names of the fields that changed.
+
+    Validated like the model (a ValidationError names the field); the search document is
+    refreshed when the title or abstract changes. Moderation's ``paper_edit`` checks the
+    permission and logs it.
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable paper fields: {sorted(unknown)}")
+    changed = [name for name, value in fields.items() if getattr(paper, name) != value.strip()]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(paper, name, fields[name].strip())
+    paper.full_clean(exclude=[f.name for f in Paper._meta.fields if f.name not in changed])
+    paper.save(update_fields=[*changed, "modified_at"])
+    if {"title", "abstract"} & set(changed):
+        paper_search_vector_refresh(paper_ids=[paper.pk])
+    return changed
+
+
 # --- Author claims ----------------------------------------------------------------------
 
 
@@ -486,9 +532,28 @@ def _slot_for_update(authorship: Authorship) -> Authorship:
     return Authorship.objects.select_for_update().get(pk=authorship.pk)
 
 
+MAX_EVIDENCE_LENGTH = AuthorClaim._meta.get_field("evidence").max_length
+
+
+def _evidence_clean(evidence: str, *, required: bool) -> str:
+    evidence = (evidence or "").strip()
+    if required and not evidence:
+        raise ValidationError(
+            "Say what a moderator can check this time: a page listing you as an author, "
+            "your ORCID record, the address on the paper.",
+            code="no_evidence",
+        )
+    if len(evidence) > MAX_EVIDENCE_LENGTH:
+        raise ValidationError(
+            f"Keep the evidence under {MAX_EVIDENCE_LENGTH:,} characters.", code="too_long"
+        )
+    return evidence
+
+
 @transaction.atomic
-def author_claim_create(*, user: User, authorship: Authorship) -> AuthorClaim:
+def author_claim_create(*, user: User, authorship: Authorship, evidence: str = "") -> AuthorClaim:
     """File a pending claim; refused when the slot or the paper is already claimed."""
+    evidence = _evidence_clean(evidence, required=False)
     if not user_can_post(user):
         raise PermissionDenied("Log in with an account in good standing to claim authorship.")
     authorship = _slot_for_update(authorship)
@@ -505,9 +570,39 @@ def author_claim_create(*, user: User, authorship: Authorship) -> AuthorClaim:
         )
     try:
         with transaction.atomic():
-            return AuthorClaim.objects.create(user=user, authorship=authorship)
+            return AuthorClaim.objects.create(user=user, authorship=authorship, evidence=evidence)
     except IntegrityError as exc:
         raise ValidationError("You have already claimed this author.", code="duplicate") from exc
+
+
+@transaction.atomic
+def author_claim_ask_again(*, user: User, claim: AuthorClaim, evidence: str) -> AuthorClaim:
+    """A rejected claimant asks once more, with new evidence: the claim is pending again."""
+    if not user_can_post(user) or claim.user_id != user.pk:
+        raise PermissionDenied("Only the claimant can ask again, from an account in good standing.")
+    evidence = _evidence_clean(evidence, required=True)
+    _slot_for_update(claim.authorship)
+    claim = AuthorClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != AuthorClaim.Status.REJECTED:
+        raise ValidationError(f"This claim is {claim.status}, not rejected.", code="not_rejected")
+    if claim.asked_again:
+        raise ValidationError(
+            "You already asked again once and the claim was rejected; it stays rejected.",
+            code="asked_again",
+        )
+    if AuthorClaim.objects.filter(
+        authorship_id=claim.authorship_id, status=AuthorClaim.Status.APPROVED
+    ).exists():
+        raise ValidationError("Someone else is already this author.", code="taken")
+    claim.status, claim.evidence, claim.asked_again = AuthorClaim.Status.PENDING, evidence, True
+    claim.decided_at = claim.decided_by = None
+    claim.save(update_fields=["status", "evidence", "asked_again", "decided_at", "decided_by"])
+    return claim
+
+
+# Deciding a claim: apps.moderation.services adds the finer permission, the self-moderation
+# check, the log and the claimant's notice, and calls these inside its transaction.
+OTHER_CLAIM_APPROVED = "Another claim on this author was approved."
 
 
 def _require_moderator(user: User) -> None:
@@ -515,20 +610,24 @@ def _require_moderator(user: User) -> None:
         raise PermissionDenied("Only moderators decide author claims.")
 
 
-def _decide(*, claim: AuthorClaim, moderator: User, status: str) -> AuthorClaim:
+def _decide(*, claim: AuthorClaim, moderator: User, status: str, reason: str = "") -> AuthorClaim:
     _slot_for_update(claim.authorship)
     claim = AuthorClaim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != AuthorClaim.Status.PENDING:
         raise ValidationError(f"This claim was already {claim.status}.", code="decided")
     now = timezone.now()
     claim.status, claim.decided_by, claim.decided_at = status, moderator, now
-    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    claim.reason = reason
+    claim.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     return claim
 
 
 @transaction.atomic
 def author_claim_approve(*, claim: AuthorClaim, moderator: User) -> AuthorClaim:
-    """Approve; other pending claims on the same slot are rejected, as only one can be true."""
+    """Approve; other pending claims on the same slot are rejected, as only one can be true.
+
+    Returns the approved claim; ``claim.others_rejected`` lists the claims it rejected.
+    """
     _require_moderator(moderator)
     _slot_for_update(claim.authorship)
     if AuthorClaim.objects.filter(
@@ -536,13 +635,25 @@ def author_claim_approve(*, claim: AuthorClaim, moderator: User) -> AuthorClaim:
     ).exists():
         raise ValidationError("Another claim on this author is already approved.", code="taken")
     claim = _decide(claim=claim, moderator=moderator, status=AuthorClaim.Status.APPROVED)
-    AuthorClaim.objects.filter(
+    others = AuthorClaim.objects.filter(
         authorship_id=claim.authorship_id, status=AuthorClaim.Status.PENDING
-    ).update(status=AuthorClaim.Status.REJECTED, decided_by=moderator, decided_at=claim.decided_at)
+    )
+    claim.others_rejected = list(others.select_related("user"))
+    others.update(
+        status=AuthorClaim.Status.REJECTED,
+        decided_by=moderator,
+        decided_at=claim.decided_at,
+        reason=OTHER_CLAIM_APPROVED,
+    )
     return claim
 
 
 @transaction.atomic
-def author_claim_reject(*, claim: AuthorClaim, moderator: User) -> AuthorClaim:
+def author_claim_reject(*, claim: AuthorClaim, moderator: User, reason: str) -> AuthorClaim:
     _require_moderator(moderator)
-    return _decide(claim=claim, moderator=moderator, status=AuthorClaim.Status.REJECTED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the claim is rejected: the claimant sees it.")
+    return _decide(
+        claim=claim, moderator=moderator, status=AuthorClaim.Status.REJECTED, reason=reason
+    )

@@ -36,7 +36,7 @@ from apps.papers.models import AuthorClaim, DailyEntry, Paper
 from apps.papers.services import daily_entry_place
 from apps.submissions.models import Submission
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_is_moderator
+from apps.users.roles import user_can_post, user_is_moderator, user_is_new
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +97,20 @@ def submissions_counted_today(*, user: User) -> int:
     )
 
 
+def submissions_daily_limit(*, user: User) -> int:
+    """New accounts get a smaller allowance in their first days (settings)."""
+    if user_is_new(user):
+        return min(settings.NEW_ACCOUNT_SUBMISSIONS_PER_DAY, settings.SUBMISSIONS_PER_DAY)
+    return settings.SUBMISSIONS_PER_DAY
+
+
 def _daily_limit_check(user: User) -> None:
-    limit = settings.SUBMISSIONS_PER_DAY
+    limit = submissions_daily_limit(user=user)
     if submissions_counted_today(user=user) >= limit:
+        first_days = f" in your first {settings.NEW_ACCOUNT_DAYS} days" if user_is_new(user) else ""
         raise ValidationError(
-            f"You can submit {limit} papers a day and have reached that; try again tomorrow.",
+            f"You can submit {limit} papers a day{first_days} and have reached that; "
+            "try again tomorrow.",
             code="daily_limit",
         )
 

@@ -3,6 +3,7 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.users.links import validate_github_url, validate_orcid_url, validate_scholar_url
 
@@ -22,6 +23,8 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=100, blank=True, validators=[single_line])
     bio = models.TextField(blank=True, max_length=2000)
     is_banned = models.BooleanField(default=False)
+    # A suspended account can read and log in but not post, vote, flag or submit until then.
+    suspended_until = models.DateTimeField(null=True, blank=True)
     homepage_url = models.URLField("homepage", blank=True, validators=[https_url])
     github_url = models.URLField("GitHub", blank=True, validators=[validate_github_url])
     scholar_url = models.URLField(
@@ -39,6 +42,10 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("profiles:detail", args=[self.username])
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     @property
     def public_name(self) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from apps.users.models import User
 
@@ -10,8 +14,12 @@ MODERATORS_GROUP = "moderators"
 
 
 def user_is_moderator(user: User | AnonymousUser | None) -> bool:
-    """Staff, superusers and members of the ``moderators`` group, unless banned or inactive."""
-    if user is None or not user.is_authenticated or not user.is_active or user.is_banned:
+    """Staff, superusers and members of the ``moderators`` group, in good standing.
+
+    This says who is a moderator (whom only staff may sanction, who sees moderator tools);
+    what a moderator may do is checked per action by ``apps.moderation.permissions``.
+    """
+    if not user_can_post(user):
         return False
     if user.is_staff or user.is_superuser:
         return True
@@ -23,7 +31,18 @@ def user_is_moderator(user: User | AnonymousUser | None) -> bool:
 
 
 def user_can_post(user: User | AnonymousUser | None) -> bool:
-    """May submit, vote, comment and claim: a logged-in, active, unbanned account."""
+    """May submit, vote, comment, flag and claim: logged in, active, neither banned nor
+    suspended."""
     return bool(
-        user is not None and user.is_authenticated and user.is_active and not user.is_banned
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not user.is_banned
+        and not user.is_suspended
     )
+
+
+def user_is_new(user: User, *, now: dt.datetime | None = None) -> bool:
+    """Younger than ``NEW_ACCOUNT_DAYS``: smaller daily limits for comments and submissions."""
+    age = (now or timezone.now()) - user.date_joined
+    return age < dt.timedelta(days=settings.NEW_ACCOUNT_DAYS)

@@ -27,7 +27,7 @@ from apps.users.models import User
 from apps.users.roles import user_can_post
 from apps.votes.models import CommentVote, Vote
 
-DELETED_COMMENT_REFUSAL = "Deleted comments cannot be voted on."
+DELETED_COMMENT_REFUSAL = "Deleted or hidden comments cannot be voted on."
 VOTE_RATE = Rate(limit=60, window=60, message="You are voting too fast. Wait a minute and retry.")
 
 Votable = Paper | Comment
@@ -98,7 +98,7 @@ _COMMENTS = _VoteTable(
     item_model=Comment,
     vote_model=CommentVote,
     item_column="comment_id",
-    votable_when="NOT is_deleted",
+    votable_when=f"NOT is_deleted AND visibility = '{Comment.Visibility.VISIBLE}'",
 )
 _TABLES = {Paper: _PAPERS, Comment: _COMMENTS}
 
@@ -111,7 +111,7 @@ def _set_vote(*, user: User, item: Votable, want: bool | None) -> VoteState:
     """Set the vote to ``want`` (``None``: toggle) and return the new state."""
     if not user_can_post(user):
         raise PermissionDenied("Your account cannot vote.")
-    if isinstance(item, Comment) and item.is_deleted:  # refused before it counts as a vote
+    if isinstance(item, Comment) and not item.is_shown:  # refused before it counts as a vote
         raise PermissionDenied(DELETED_COMMENT_REFUSAL)
     table = _table(item)
     ratelimit_hit(scope="vote", key=str(user.pk), rate=VOTE_RATE)
@@ -121,7 +121,7 @@ def _set_vote(*, user: User, item: Votable, want: bool | None) -> VoteState:
         row = cursor.fetchone()
         if row is None:
             raise item.DoesNotExist(f"{item._meta.verbose_name} {item.pk} is gone.")
-        if not row[0]:  # deleted since it was read
+        if not row[0]:  # deleted or hidden since it was read
             raise PermissionDenied(DELETED_COMMENT_REFUSAL)
         if want is None:
             cursor.execute(table.sql["toggle"], params)

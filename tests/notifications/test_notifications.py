@@ -40,7 +40,9 @@ def test_emails_are_not_queued_for_users_who_turned_them_off(
     thread, django_capture_on_commit_callbacks
 ):
     paper, ada, alan, _grace, parent = thread
-    notification_preference_update(user=ada, email_on_reply=False, email_on_mention=True)
+    notification_preference_update(
+        user=ada, email_on_reply=False, email_on_mention=True, email_on_moderation=True
+    )
 
     with django_capture_on_commit_callbacks() as callbacks:
         comment_create(author=alan, paper=paper, body="reply", parent=parent)
@@ -71,7 +73,9 @@ def test_preference_is_checked_again_when_sending(thread, settings):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     paper, ada, alan, _grace, parent = thread
     comment_create(author=alan, paper=paper, body="reply", parent=parent)
-    notification_preference_update(user=ada, email_on_reply=False, email_on_mention=True)
+    notification_preference_update(
+        user=ada, email_on_reply=False, email_on_mention=True, email_on_moderation=True
+    )
 
     assert notification_email_send(notification_id=Notification.objects.get().pk) is False
     assert mail.outbox == []

@@ -60,7 +60,7 @@ def test_same_user_cannot_claim_the_same_slot_twice(paper):
 def test_a_rejected_claim_cannot_be_filed_again(paper, moderator):
     ada = make_user("ada")
     claim = author_claim_create(user=ada, authorship=slot(paper, 0))
-    author_claim_reject(claim=claim, moderator=moderator)
+    author_claim_reject(claim=claim, moderator=moderator, reason="Not on the paper.")
     with pytest.raises(ValidationError):
         author_claim_create(user=ada, authorship=slot(paper, 0))
 
@@ -89,7 +89,7 @@ def test_competing_pending_claims_are_rejected_when_one_is_approved(paper, moder
     with pytest.raises(ValidationError, match="already approved"):
         author_claim_approve(claim=rival, moderator=moderator)
     with pytest.raises(ValidationError, match="already rejected"):
-        author_claim_reject(claim=rival, moderator=moderator)
+        author_claim_reject(claim=rival, moderator=moderator, reason="Not on the paper.")
 
 
 def test_only_moderators_decide_claims(paper):
@@ -98,7 +98,7 @@ def test_only_moderators_decide_claims(paper):
         with pytest.raises(PermissionDenied):
             author_claim_approve(claim=claim, moderator=not_a_moderator)
         with pytest.raises(PermissionDenied):
-            author_claim_reject(claim=claim, moderator=not_a_moderator)
+            author_claim_reject(claim=claim, moderator=not_a_moderator, reason="Not on the paper.")
     claim.refresh_from_db()
     assert claim.status == AuthorClaim.Status.PENDING
 
@@ -149,7 +149,7 @@ def test_pending_queue_lists_open_claims_oldest_first(paper, moderator, django_a
     first = author_claim_create(user=make_user("ada"), authorship=slot(paper, 0))
     second = author_claim_create(user=make_user("alan"), authorship=slot(paper, 1))
     decided = author_claim_create(user=make_user("grace"), authorship=slot(paper, 2))
-    author_claim_reject(claim=decided, moderator=moderator)
+    author_claim_reject(claim=decided, moderator=moderator, reason="Not on the paper.")
     with django_assert_num_queries(1):
         rows = [
             (claim.pk, claim.user.username, claim.authorship.author.name, claim.authorship.paper_id)
