@@ -9,6 +9,7 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from apps.ingestion.services import entries_ingest
 from apps.papers.arxiv_ids import ARXIV_ID_RE
 from apps.papers.services import PaperRecord, daily_entry_place, paper_upsert
 from apps.users.models import User
+from apps.users.roles import MODERATORS_GROUP
 
 DEMO_FILE = Path(__file__).parent / "demo_data" / "reference_daily_papers.json"
 # A real arXiv listing (the all-archives RSS of 28 November 2024, trimmed to 13 items; from
@@ -25,6 +27,10 @@ DEMO_FILE = Path(__file__).parent / "demo_data" / "reference_daily_papers.json"
 DEMO_LISTING = Path(__file__).parent / "demo_data" / "arxiv_listing_2024-11-28.xml"
 DEMO_DAYS = 5
 DEMO_USERNAMES = ["ada", "alan", "grace", "emmy", "kurt", "sofia"]
+# Moderates the demo (the moderators group: /moderation/).
+DEMO_MODERATOR = "grace"
+# Demo accounts are created as established members, past the new-account limits.
+DEMO_ACCOUNT_AGE = dt.timedelta(days=90)
 # With DEBUG on, each demo user can log in as <username>@example.org with this password.
 DEMO_PASSWORD = "paperboard-demo"  # noqa: S105 - development only, never set without DEBUG
 
@@ -75,8 +81,14 @@ def _demo_users() -> list[User]:
     for username in DEMO_USERNAMES:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"display_name": username.capitalize(), "email": f"{username}@example.org"},
+            defaults={
+                "display_name": username.capitalize(),
+                "email": f"{username}@example.org",
+                "date_joined": timezone.now() - DEMO_ACCOUNT_AGE,
+            },
         )
+        if username == DEMO_MODERATOR:
+            user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
         if settings.DEBUG:
             if created or not user.has_usable_password():
                 user.set_password(DEMO_PASSWORD)

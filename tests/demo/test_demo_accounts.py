@@ -4,8 +4,11 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from apps.demo.seeding import DEMO_PASSWORD, seed_demo
+from apps.demo.seeding import DEMO_MODERATOR, DEMO_PASSWORD, seed_demo
+from apps.moderation.permissions import Power, moderator_can
 from apps.users.models import User
+from apps.users.roles import user_is_moderator, user_is_new
+from tests.moderation.conftest import moderators_group
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +30,13 @@ def test_demo_users_have_no_password_without_debug(settings):
     seed_demo()
     assert not any(user.has_usable_password() for user in User.objects.all())
     assert not EmailAddress.objects.exists()
+
+
+def test_the_demo_has_one_moderator_and_established_members(settings):
+    settings.DEBUG = True
+    moderators_group()  # as migrated: transactional tests elsewhere flush it
+    seed_demo()
+    grace = User.objects.get(username=DEMO_MODERATOR)
+    assert moderator_can(grace, Power.HIDE_COMMENTS)
+    assert [user for user in User.objects.all() if user_is_moderator(user)] == [grace]
+    assert not any(user_is_new(user) for user in User.objects.all())
