@@ -88,6 +88,13 @@ def _lock_paper(paper_id: int) -> bool:
 
 
 LOCKED_DISCUSSION = "This discussion is locked by a moderator: it takes no new comments."
+REPLY_REFUSAL = "You can only reply to a visible comment on this paper."
+
+
+def _shown(comment_id: int) -> bool:
+    return Comment.objects.filter(
+        pk=comment_id, is_deleted=False, visibility=Comment.Visibility.VISIBLE
+    ).exists()
 
 
 def _new_account_limit_check(author: User) -> None:
@@ -110,7 +117,7 @@ def comment_create(
     _check_active(author, "comment")
     body = comment_body_clean(body)
     if parent is not None and (parent.paper_id != paper.pk or not parent.is_shown):
-        raise ValidationError("You can only reply to a visible comment on this paper.")
+        raise ValidationError(REPLY_REFUSAL)
     if paper.discussion_locked:
         raise PermissionDenied(LOCKED_DISCUSSION)
     ratelimit_hit(scope="comment", key=str(author.pk), rate=COMMENT_RATE)
@@ -119,6 +126,9 @@ def comment_create(
     with transaction.atomic():
         if _lock_paper(paper.pk):  # locked since the paper was read
             raise PermissionDenied(LOCKED_DISCUSSION)
+        # Hidden or deleted since it was read? Both lock the paper first, so this is final.
+        if parent is not None and not _shown(parent.pk):
+            raise ValidationError(REPLY_REFUSAL)
         _new_account_limit_check(author)
         comment = Comment.objects.create(
             paper=paper,
@@ -192,3 +202,25 @@ def comment_delete(*, comment: Comment, user: User) -> bool:
                 parent.delete()
         _recount_comments(comment.paper_id)
     return removed
+
+
+# --- Merging duplicate papers (apps.moderation.merge) -----------------------------------
+
+
+def comments_move(*, source: Paper, target: Paper) -> int:
+    """Move every comment of ``source`` (a duplicate being merged) to ``target``, threads
+    whole, and recount both papers; returns how many moved. One UPDATE, whatever the number.
+
+    Both paper rows are locked in id order, the order ``votes_move`` locks them in.
+    """
+    with transaction.atomic():
+        list(
+            Paper.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        moved = Comment.objects.filter(paper_id=source.pk).update(paper_id=target.pk)
+        _recount_comments(source.pk)
+        _recount_comments(target.pk)
+    return moved

@@ -21,9 +21,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.ingestion.client import ArxivClient, ArxivError
-from apps.ingestion.models import Announcement, IngestCursor, IngestRun
+from apps.ingestion.models import Announcement, GithubRepoCheck, IngestCursor, IngestRun
 from apps.ingestion.parsers import FeedError, ParsedEntry, open_feed
 from apps.papers.arxiv_ids import split_version
+from apps.papers.models import Paper
 from apps.papers.services import papers_upsert
 
 logger = logging.getLogger(__name__)
@@ -351,3 +352,21 @@ def _previous_weekday(day: dt.date) -> dt.date:
     while day.weekday() >= 5:
         day -= dt.timedelta(days=1)
     return day
+
+
+# --- Merging duplicate papers (apps.moderation.merge) -----------------------------------
+
+
+@transaction.atomic
+def announcements_move(*, source: Paper, target: Paper) -> int:
+    """Move the listing announcements of ``source`` (a duplicate being merged) to ``target``,
+    except on days the target was announced too (one announcement a day: those are dropped),
+    and forget the source's GitHub check. Returns how many moved."""
+    moved = (
+        Announcement.objects.filter(paper=source)
+        .exclude(day__in=Announcement.objects.filter(paper=target).values("day"))
+        .update(paper=target)
+    )
+    Announcement.objects.filter(paper=source).delete()
+    GithubRepoCheck.objects.filter(paper=source).delete()
+    return moved

@@ -3,11 +3,31 @@ action ends with, inside its transaction."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from apps.comments.models import Comment
 from apps.moderation.models import ModerationAction
 from apps.notifications.services import notification_moderation_send
 from apps.papers.models import Paper
 from apps.users.models import User
+
+MAX_REASON_LENGTH = ModerationAction._meta.get_field("reason").max_length
+
+
+def reason_clean(reason: str, *, required: bool, who: str = "the user") -> str:
+    """The reason as stored: stripped, required where the user must be told why."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError(f"Give a reason: {who} and the public log show it.", code="no_reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            f"Keep the reason under {MAX_REASON_LENGTH:,} characters.", code="too_long"
+        )
+    return reason
+
+
+def with_reason(text: str, reason: str) -> str:
+    return f"{text}\n\nReason given by the moderator: {reason}" if reason else text
 
 
 def paper_label(paper: Paper) -> str:
@@ -17,6 +37,20 @@ def paper_label(paper: Paper) -> str:
 
 def comment_label(comment: Comment) -> str:
     return f"comment #{comment.pk} on {paper_label(comment.paper)}"
+
+
+def item_target(item: Paper | Comment) -> dict[str, str | int]:
+    """The log entry's target fields for a paper or a comment."""
+    if isinstance(item, Comment):
+        kind, label = ModerationAction.TargetType.COMMENT, comment_label(item)
+    else:
+        kind, label = ModerationAction.TargetType.PAPER, paper_label(item)
+    return {
+        "target_type": kind,
+        "target_id": item.pk,
+        "label": label,
+        "url": item.get_absolute_url(),
+    }
 
 
 def log_action(

@@ -12,8 +12,9 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
+from apps.papers.models import AuthorClaim, DailyEntry, Paper
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_is_moderator
+from apps.users.roles import MODERATORS_GROUP, user_can_post
 
 
 class Power(StrEnum):
@@ -49,8 +50,27 @@ def refuse_own(moderator: User, owner_id: int | None, what: str) -> None:
 
 
 def refuse_protected(moderator: User, target: User | None) -> None:
-    """Moderators and staff accounts are sanctioned, and their content moderated, by staff."""
+    """Moderators' and staff accounts are warned, suspended, banned and unbanned by staff."""
     if target is None or moderator.is_staff or moderator.is_superuser:
         return
-    if target.is_staff or target.is_superuser or user_is_moderator(target):
+    # Group membership, not user_is_moderator: a suspended or banned moderator is out of good
+    # standing but still a moderator, so another moderator must not lift or change that.
+    if (
+        target.is_staff
+        or target.is_superuser
+        or target.groups.filter(name=MODERATORS_GROUP).exists()
+    ):
         raise PermissionDenied("Only staff can act on a moderator's or a staff account.")
+
+
+def refuse_own_paper(moderator: User, *papers: Paper) -> None:
+    """Nobody moderates a paper they submitted (its daily entry) or wrote (an approved claim)."""
+    ids = [paper.pk for paper in papers]
+    submitted = DailyEntry.objects.filter(paper_id__in=ids, submitted_by=moderator)
+    authored = AuthorClaim.objects.filter(
+        user=moderator, authorship__paper_id__in=ids, status=AuthorClaim.Status.APPROVED
+    )
+    if submitted.exists() or authored.exists():
+        raise PermissionDenied(
+            "You submitted or wrote this paper, so another moderator has to act on it."
+        )

@@ -18,9 +18,23 @@ from django.utils import timezone
 
 from apps.comments.models import Comment
 from apps.comments.services import comment_visibility_set
-from apps.moderation.log import comment_label, log_action, notify, paper_label
+from apps.core.ratelimit import Rate, RateLimitExceeded
+from apps.moderation.log import (
+    item_target,
+    log_action,
+    notify,
+    paper_label,
+    reason_clean,
+    with_reason,
+)
 from apps.moderation.models import Flag, ModerationAction
-from apps.moderation.permissions import Power, refuse_own, refuse_protected, require_power
+from apps.moderation.permissions import (
+    Power,
+    refuse_own,
+    refuse_own_paper,
+    refuse_protected,
+    require_power,
+)
 from apps.papers.models import AuthorClaim, DailyEntry, Paper
 from apps.papers.services import (
     author_claim_approve,
@@ -35,48 +49,12 @@ from apps.users.roles import user_can_post
 
 Action = ModerationAction.Action
 Target = ModerationAction.TargetType
-MAX_REASON_LENGTH = ModerationAction._meta.get_field("reason").max_length
 MAX_SUSPENSION_DAYS = 365
 
 Flaggable = Paper | Comment
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _reason_clean(reason: str, *, required: bool, who: str = "the user") -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationError(f"Give a reason: {who} and the public log show it.", code="no_reason")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError(
-            f"Keep the reason under {MAX_REASON_LENGTH:,} characters.", code="too_long"
-        )
-    return reason
-
-
-def _with_reason(text: str, reason: str) -> str:
-    return f"{text}\n\nReason given by the moderator: {reason}" if reason else text
-
-
-def _paper_owner_ids(paper: Paper) -> set[int]:
-    """Who counts as the paper's own people: its submitter and its approved authors."""
-    owners = set(
-        AuthorClaim.objects.filter(
-            authorship__paper=paper, status=AuthorClaim.Status.APPROVED
-        ).values_list("user_id", flat=True)
-    )
-    submitter = (
-        DailyEntry.objects.filter(paper=paper).values_list("submitted_by_id", flat=True).first()
-    )
-    return owners | ({submitter} if submitter else set())
-
-
-def _refuse_own_paper(moderator: User, paper: Paper) -> None:
-    if moderator.pk in _paper_owner_ids(paper):
-        raise PermissionDenied(
-            "You submitted or wrote this paper, so another moderator has to act on it."
-        )
 
 
 def _paper_submitter(paper: Paper) -> User | None:
@@ -87,6 +65,19 @@ def _paper_submitter(paper: Paper) -> User | None:
 def _open_flags(item: Flaggable):
     field = "comment" if isinstance(item, Comment) else "paper"
     return Flag.objects.filter(**{field: item}, resolution=Flag.Resolution.OPEN)
+
+
+def _comment_locked(comment: Comment) -> Comment:
+    """Lock the comment's paper, then the comment, and read it again.
+
+    The order ``comments.services`` locks them in: a reply locks the paper and its insert then
+    references the parent comment. Locking the comment first (with its paper joined) made a
+    flag crossing the threshold and a reply to that comment deadlock.
+    """
+    list(Paper.objects.select_for_update().filter(pk=comment.paper_id).values_list("pk"))
+    return (
+        Comment.objects.select_for_update(of=("self",)).select_related("paper").get(pk=comment.pk)
+    )
 
 
 def _resolve_flags(item: Flaggable, moderator: User, resolution: str) -> int:
@@ -138,7 +129,7 @@ def submission_reject(
     """Reject a pending submission; the submitter sees the reason."""
     require_power(moderator, Power.REVIEW_SUBMISSIONS)
     refuse_own(moderator, submission.submitted_by_id, "submission")
-    reason = _reason_clean(reason, required=True, who="the submitter")
+    reason = reason_clean(reason, required=True, who="the submitter")
     submission = submissions.submission_reject(
         moderator=moderator, submission=submission, reason=reason
     )
@@ -157,7 +148,7 @@ def submission_reject(
     notify(
         submission.submitted_by,
         subject=f"Your submission {submission.arxiv_id} was not accepted",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator rejected your submission of {submission.arxiv_id}.", reason
         ),
         url=reverse("submissions:status", args=[submission.pk]),
@@ -198,7 +189,7 @@ def claim_approve(*, moderator: User, claim: AuthorClaim, note: str = "") -> Aut
         notify(
             other.user,
             subject=f"Your author claim on {paper.arxiv_id} was not accepted",
-            message=_with_reason(
+            message=with_reason(
                 f"Your claim to be {claim.authorship.author.name} on “{paper.title}” was rejected.",
                 "Another claim on this author was approved.",
             ),
@@ -214,7 +205,7 @@ def claim_reject(
     """Reject with a reason; the claimant may ask again once, with new evidence."""
     require_power(moderator, Power.REVIEW_CLAIMS)
     refuse_own(moderator, claim.user_id, "author claim")
-    reason = _reason_clean(reason, required=True, who="the claimant")
+    reason = reason_clean(reason, required=True, who="the claimant")
     claim = author_claim_reject(claim=claim, moderator=moderator, reason=reason)
     paper = claim.authorship.paper
     log_action(
@@ -236,7 +227,7 @@ def claim_reject(
     notify(
         claim.user,
         subject=f"Your author claim on {paper.arxiv_id} was not accepted",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator rejected your claim to be {claim.authorship.author.name} on "
             f"“{paper.title}”.",
             reason,
@@ -273,7 +264,7 @@ def flag_create(*, user: User, item: Flaggable, reason: str, text: str = "") -> 
     flagger_check(user)
     if isinstance(item, Comment):
         # Serialises flags on one comment, so the threshold is crossed exactly once.
-        item = Comment.objects.select_for_update().select_related("paper").get(pk=item.pk)
+        item = _comment_locked(item)
         if item.author_id == user.pk:
             raise PermissionDenied("You cannot flag your own comment; delete it instead.")
         if item.is_deleted:
@@ -291,9 +282,12 @@ def flag_create(*, user: User, item: Flaggable, reason: str, text: str = "") -> 
         Flag.objects.filter(flagged_by=user, created_at__gte=since).count()
         >= settings.FLAGS_PER_DAY
     ):
-        raise PermissionDenied(
-            f"You can flag {settings.FLAGS_PER_DAY} items a day; try again tomorrow."
+        daily = Rate(
+            limit=settings.FLAGS_PER_DAY,
+            window=86_400,
+            message=f"You can flag {settings.FLAGS_PER_DAY} items a day; try again tomorrow.",
         )
+        raise RateLimitExceeded(daily, retry_after=3_600)
     target = {"comment": item} if isinstance(item, Comment) else {"paper": item}
     try:
         with transaction.atomic():
@@ -307,10 +301,7 @@ def flag_create(*, user: User, item: Flaggable, reason: str, text: str = "") -> 
             log_action(
                 moderator=None,
                 action=Action.COMMENT_HIDE,
-                target_type=Target.COMMENT,
-                target_id=item.pk,
-                label=comment_label(item),
-                url=item.get_absolute_url(),
+                **item_target(item),
                 subject_user=item.author,
                 reason=f"Hidden pending review after {count} flags.",
             )
@@ -332,26 +323,23 @@ def flags_dismiss(*, moderator: User, item: Flaggable, note: str = "") -> int:
     """Close an item's open flags without acting; a comment they hid is shown again."""
     require_power(moderator, Power.HANDLE_FLAGS)
     if isinstance(item, Comment):
+        # Read and lock it (as flag_create does): the caller's copy may predate the
+        # flags that hid it, and a flag arriving now must not hide it after the dismissal.
+        item = _comment_locked(item)
         refuse_own(moderator, item.author_id, "comment")
     else:
-        _refuse_own_paper(moderator, item)
+        refuse_own_paper(moderator, item)
     dismissed = _resolve_flags(item, moderator, Flag.Resolution.DISMISSED)
     if not dismissed:
         raise ValidationError("There are no open flags on this item.", code="no_flags")
-    if isinstance(item, Comment):
-        if item.visibility == Comment.Visibility.FLAGGED:
-            comment_visibility_set(comment=item, visibility=Comment.Visibility.VISIBLE)
-        target = {"target_type": Target.COMMENT, "label": comment_label(item)}
-    else:
-        target = {"target_type": Target.PAPER, "label": paper_label(item)}
+    if isinstance(item, Comment) and item.visibility == Comment.Visibility.FLAGGED:
+        comment_visibility_set(comment=item, visibility=Comment.Visibility.VISIBLE)
     log_action(
         moderator=moderator,
         action=Action.FLAGS_DISMISS,
-        target_id=item.pk,
-        url=item.get_absolute_url(),
+        **item_target(item),
         reason=f"{dismissed} flag{'s' if dismissed != 1 else ''} dismissed.",
         note=note,
-        **target,
     )
     return dismissed
 
@@ -364,7 +352,7 @@ def comment_hide(*, moderator: User, comment: Comment, reason: str, note: str = 
     """Remove a comment's text for everyone; its place and its replies stay in the thread."""
     require_power(moderator, Power.HIDE_COMMENTS)
     refuse_own(moderator, comment.author_id, "comment")
-    reason = _reason_clean(reason, required=True, who="the author")
+    reason = reason_clean(reason, required=True, who="the author")
     comment = Comment.objects.select_related("paper", "author").get(pk=comment.pk)
     if comment.is_deleted:
         raise ValidationError("This comment was deleted by its author.", code="deleted")
@@ -375,10 +363,7 @@ def comment_hide(*, moderator: User, comment: Comment, reason: str, note: str = 
     log_action(
         moderator=moderator,
         action=Action.COMMENT_HIDE,
-        target_type=Target.COMMENT,
-        target_id=comment.pk,
-        label=comment_label(comment),
-        url=comment.get_absolute_url(),
+        **item_target(comment),
         subject_user=comment.author,
         reason=reason,
         note=note,
@@ -386,7 +371,7 @@ def comment_hide(*, moderator: User, comment: Comment, reason: str, note: str = 
     notify(
         comment.author,
         subject=f"Your comment on {comment.paper.arxiv_id} was removed",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator removed your comment in the discussion of “{comment.paper.title}”.",
             reason,
         ),
@@ -402,7 +387,7 @@ def comment_restore(
     """Show a hidden comment again (removed by a moderator or hidden by flags)."""
     require_power(moderator, Power.HIDE_COMMENTS)
     refuse_own(moderator, comment.author_id, "comment")
-    reason = _reason_clean(reason, required=False)
+    reason = reason_clean(reason, required=False)
     comment = Comment.objects.select_related("paper", "author").get(pk=comment.pk)
     if not comment.is_hidden:
         raise ValidationError("This comment is not hidden.", code="visible")
@@ -411,10 +396,7 @@ def comment_restore(
     log_action(
         moderator=moderator,
         action=Action.COMMENT_RESTORE,
-        target_type=Target.COMMENT,
-        target_id=comment.pk,
-        label=comment_label(comment),
-        url=comment.get_absolute_url(),
+        **item_target(comment),
         subject_user=comment.author,
         reason=reason,
         note=note,
@@ -422,7 +404,7 @@ def comment_restore(
     notify(
         comment.author,
         subject=f"Your comment on {comment.paper.arxiv_id} is visible again",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator restored your comment in the discussion of “{comment.paper.title}”.",
             reason,
         ),
@@ -433,8 +415,8 @@ def comment_restore(
 
 def _discussion_lock_set(moderator: User, paper: Paper, *, locked: bool, reason: str, note: str):
     require_power(moderator, Power.LOCK_DISCUSSIONS)
-    _refuse_own_paper(moderator, paper)
-    reason = _reason_clean(reason, required=locked, who="the paper's submitter")
+    refuse_own_paper(moderator, paper)
+    reason = reason_clean(reason, required=locked, who="the paper's submitter")
     paper = Paper.objects.select_for_update().get(pk=paper.pk)
     if paper.discussion_locked == locked:
         state = "locked" if locked else "open"
@@ -444,10 +426,7 @@ def _discussion_lock_set(moderator: User, paper: Paper, *, locked: bool, reason:
     log_action(
         moderator=moderator,
         action=Action.DISCUSSION_LOCK if locked else Action.DISCUSSION_UNLOCK,
-        target_type=Target.PAPER,
-        target_id=paper.pk,
-        label=paper_label(paper),
-        url=paper.get_absolute_url(),
+        **item_target(paper),
         subject_user=_paper_submitter(paper),
         reason=reason,
         note=note,
@@ -456,7 +435,7 @@ def _discussion_lock_set(moderator: User, paper: Paper, *, locked: bool, reason:
     notify(
         _paper_submitter(paper),
         subject=f"The discussion of {paper.arxiv_id} was {verb}",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator {verb} the discussion of “{paper.title}”, which you submitted.", reason
         ),
         url=paper.get_absolute_url(),
@@ -484,8 +463,8 @@ def paper_edit(
 ) -> list[str]:
     """Correct a paper's metadata; returns the fields that changed (refused if none did)."""
     require_power(moderator, Power.EDIT_PAPERS)
-    _refuse_own_paper(moderator, paper)
-    reason = _reason_clean(reason, required=True, who="everyone")
+    refuse_own_paper(moderator, paper)
+    reason = reason_clean(reason, required=True, who="everyone")
     paper = Paper.objects.select_for_update().get(pk=paper.pk)
     changed = paper_metadata_update(paper=paper, **fields)
     if not changed:
@@ -495,10 +474,7 @@ def paper_edit(
     log_action(
         moderator=moderator,
         action=Action.PAPER_EDIT,
-        target_type=Target.PAPER,
-        target_id=paper.pk,
-        label=paper_label(paper),
-        url=paper.get_absolute_url(),
+        **item_target(paper),
         reason=f"Changed {names}. {reason}",
         note=note,
     )
@@ -511,8 +487,8 @@ def paper_remove_from_day(
 ) -> DailyEntry:
     """Take a paper off its day's list; the paper and its discussion stay."""
     require_power(moderator, Power.EDIT_PAPERS)
-    _refuse_own_paper(moderator, paper)
-    reason = _reason_clean(reason, required=True, who="the submitter")
+    refuse_own_paper(moderator, paper)
+    reason = reason_clean(reason, required=True, who="the submitter")
     entry = daily_entry_remove(paper=paper)
     if entry is None:
         raise ValidationError("This paper is not on any day's list.", code="not_listed")
@@ -521,10 +497,7 @@ def paper_remove_from_day(
     log_action(
         moderator=moderator,
         action=Action.PAPER_REMOVE_FROM_DAY,
-        target_type=Target.PAPER,
-        target_id=paper.pk,
-        label=paper_label(paper),
-        url=paper.get_absolute_url(),
+        **item_target(paper),
         subject_user=entry.submitted_by,
         reason=f"Removed from {day}. {reason}",
         note=note,
@@ -532,7 +505,7 @@ def paper_remove_from_day(
     notify(
         entry.submitted_by,
         subject=f"{paper.arxiv_id} was removed from the list of {day}",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator removed “{paper.title}”, which you submitted, from the list of {day}.",
             reason,
         ),
@@ -548,7 +521,7 @@ def _sanction_check(moderator: User, user: User, reason: str) -> str:
     require_power(moderator, Power.SANCTION_USERS)
     refuse_own(moderator, user.pk, "account")
     refuse_protected(moderator, user)
-    return _reason_clean(reason, required=True, who="the user")
+    return reason_clean(reason, required=True, who="the user")
 
 
 def _log_sanction(moderator: User, user: User, action: str, reason: str, note: str) -> None:
@@ -572,7 +545,7 @@ def user_warn(*, moderator: User, user: User, reason: str, note: str = "") -> Us
     notify(
         user,
         subject="A warning from the moderators",
-        message=_with_reason("A moderator sent you a warning about your activity.", reason),
+        message=with_reason("A moderator sent you a warning about your activity.", reason),
     )
     return user
 
@@ -595,7 +568,7 @@ def user_suspend(*, moderator: User, user: User, days: int, reason: str, note: s
     notify(
         user,
         subject=f"Your account is suspended until {until}",
-        message=_with_reason(
+        message=with_reason(
             f"A moderator suspended your account for {days} day{'s' if days != 1 else ''}: until "
             f"{until} you can read and log in, but not comment, vote, flag or submit.",
             reason,
@@ -617,7 +590,7 @@ def user_ban(*, moderator: User, user: User, reason: str, note: str = "") -> Use
     notify(
         user,
         subject="Your account is banned",
-        message=_with_reason("A moderator banned your account: you can no longer log in.", reason),
+        message=with_reason("A moderator banned your account: you can no longer log in.", reason),
     )
     return user
 
@@ -635,6 +608,6 @@ def user_unban(*, moderator: User, user: User, reason: str, note: str = "") -> U
     notify(
         user,
         subject="Your account is in good standing again",
-        message=_with_reason("A moderator lifted the restriction on your account.", reason),
+        message=with_reason("A moderator lifted the restriction on your account.", reason),
     )
     return user

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import CharField, Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from apps.core.db import nearest_values
-from apps.papers.models import AuthorClaim, Authorship, DailyEntry, Paper
+from apps.papers.models import AuthorClaim, Authorship, DailyEntry, Paper, PaperAlias
 from apps.papers.periods import Period, PeriodKind
 from apps.users.models import User
 
@@ -278,4 +278,13 @@ def pending_author_claims() -> QuerySet[AuthorClaim]:
         AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING)
         .select_related("user", "authorship__author", "authorship__paper")
         .order_by("created_at")
+    )
+
+
+def paper_alias_target(*, arxiv_id: str) -> str | None:
+    """The arXiv id of the paper a merged duplicate's id now points to, or None."""
+    return (
+        PaperAlias.objects.filter(arxiv_id=arxiv_id)
+        .values_list("paper__arxiv_id", flat=True)
+        .first()
     )

@@ -19,6 +19,7 @@ from apps.papers.models import (
     Authorship,
     DailyEntry,
     Paper,
+    PaperAlias,
     PaperVersion,
 )
 from apps.users.models import User
@@ -128,8 +129,10 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
 
     A record updates a stored paper only from a version at least as new, and only the
     fields that differ, so replaying a feed changes nothing. Votes, comments, daily entries
-    and author claims stay: authorships are renumbered in place, not recreated. A constant
-    number of queries per call, whatever the number of papers and authors.
+    and author claims stay: authorships are renumbered in place, not recreated. The id of a
+    duplicate merged into another paper is skipped (not recreated) and maps to that paper in
+    ``paper_ids``. A constant number of queries per call, whatever the number of papers and
+    authors.
     """
     latest: dict[str, tuple[PaperRecord, int]] = {}
     for record in records:
@@ -144,6 +147,8 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UPSERT_LOCK])
 
     stored = Paper.objects.defer("search_vector").in_bulk(list(latest), field_name="arxiv_id")
+    # Ids of duplicates merged into another paper: not brought back, mapped to that paper.
+    aliases = _alias_targets([arxiv_id for arxiv_id in latest if arxiv_id not in stored])
     to_create: list[tuple[str, dict, list[tuple[str, str]]]] = []
     to_update: list[Paper] = []
     changed_fields: set[str] = set()
@@ -151,8 +156,11 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
     described: dict[str, tuple[PaperRecord, int]] = {}
     author_lists: dict[str, list[tuple[str, str]]] = {}
     for arxiv_id, (record, version) in latest.items():
-        fields = _record_fields(record, version)
         paper = stored.get(arxiv_id)
+        if paper is None and arxiv_id in aliases:
+            result.skipped += 1
+            continue
+        fields = _record_fields(record, version)
         if paper is None:
             author_lists[arxiv_id] = _author_list(record)
             to_create.append((arxiv_id, fields, author_lists[arxiv_id]))
@@ -180,7 +188,7 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             described[arxiv_id] = (record, version)
             author_lists[arxiv_id] = _author_list(record)
 
-    paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in stored.items()}
+    paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in stored.items()} | aliases
     created_ids = _papers_insert(to_create)
     paper_ids.update(created_ids)
     if to_update:
@@ -211,6 +219,15 @@ def papers_upsert(records: Iterable[PaperRecord]) -> UpsertResult:
     if result.updated:
         paper_search_vector_refresh(paper_ids=result.updated)
     return result
+
+
+def _alias_targets(arxiv_ids: list[str]) -> dict[str, int]:
+    """The paper each of these ids (of merged duplicates) now points to; one query, if any."""
+    if not arxiv_ids:
+        return {}
+    return dict(
+        PaperAlias.objects.filter(arxiv_id__in=arxiv_ids).values_list("arxiv_id", "paper_id")
+    )
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -657,3 +674,119 @@ def author_claim_reject(*, claim: AuthorClaim, moderator: User, reason: str) -> 
     return _decide(
         claim=claim, moderator=moderator, status=AuthorClaim.Status.REJECTED, reason=reason
     )
+
+
+# --- Merging duplicate papers -----------------------------------------------------------
+# apps.moderation.merge moves everything of value from a duplicate to the paper it
+# duplicates, each app with its own function, in one transaction that starts with
+# ``papers_lock_for_merge`` and ends with ``paper_replace_with_alias``.
+
+
+def papers_lock_for_merge(*, duplicate: Paper, into: Paper) -> tuple[Paper, Paper]:
+    """Lock out ingestion (the upsert's lock, taken first as the upsert does) and then both
+    paper rows, in id order as votes and comments lock them; returns both rows as stored.
+
+    Call inside the merge's transaction. ValidationError if either paper is gone.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_UPSERT_LOCK])
+    rows = {
+        paper.pk: paper
+        for paper in Paper.objects.select_for_update()
+        .defer("search_vector")
+        .filter(pk__in=[duplicate.pk, into.pk])
+        .order_by("pk")
+    }
+    if duplicate.pk not in rows or into.pk not in rows:
+        raise ValidationError("One of the papers no longer exists; reload.", code="gone")
+    return rows[duplicate.pk], rows[into.pk]
+
+
+def daily_entry_merge(*, source: Paper, target: Paper) -> DailyEntry | None:
+    """Give ``target`` one daily entry out of both papers'; returns the dropped one, if any.
+
+    Of two entries the earlier one stays (the day the community first saw the paper, with
+    its submitter), moved to ``target`` if it was the duplicate's.
+    """
+    entries = {
+        entry.paper_id: entry
+        for entry in DailyEntry.objects.select_for_update()
+        .filter(paper_id__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    moving, staying = entries.get(source.pk), entries.get(target.pk)
+    if moving is None:
+        return None
+    if staying is not None and (staying.day, staying.submitted_at) <= (
+        moving.day,
+        moving.submitted_at,
+    ):
+        moving.delete()
+        return moving
+    if staying is not None:
+        staying.delete()
+    DailyEntry.objects.filter(pk=moving.pk).update(paper=target)
+    moving.paper = target
+    return staying
+
+
+def author_claims_move(*, source: Paper, target: Paper) -> list[AuthorClaim]:
+    """Move the claims on ``source``'s authors to the same authors on ``target``; returns the
+    claims that could not move and were deleted.
+
+    A claim moves when ``target`` lists its author (the same Author row). An approved claim
+    wins over another claim of its user on the target slot; it is dropped only if the target
+    slot already has an approved claim. Any other claim is dropped when its user already
+    claimed the target slot. A constant number of queries, whatever the number of claims.
+    """
+    target_slots: dict[int, int] = {}
+    for pk, paper_id, author_id in (
+        Authorship.objects.select_for_update()  # as claim decisions lock their slot
+        .filter(paper_id__in=[source.pk, target.pk])
+        .order_by("pk")
+        .values_list("pk", "paper_id", "author_id")
+    ):
+        if paper_id == target.pk:
+            target_slots[author_id] = pk
+    held = {
+        (user_id, slot): (pk, status)
+        for pk, user_id, slot, status in AuthorClaim.objects.filter(
+            authorship__paper=target
+        ).values_list("pk", "user_id", "authorship_id", "status")
+    }
+    approved_slots = {slot for (_, slot), (_, status) in held.items() if status == "approved"}
+    claims = AuthorClaim.objects.filter(authorship__paper=source).select_related(
+        "user", "authorship__author"
+    )
+    moved: list[AuthorClaim] = []
+    dropped: list[AuthorClaim] = []
+    replaced: list[int] = []
+    approved_first = sorted(claims, key=lambda c: c.status != AuthorClaim.Status.APPROVED)
+    for claim in approved_first:
+        slot = target_slots.get(claim.authorship.author_id)
+        mine = held.get((claim.user_id, slot))
+        approved = claim.status == AuthorClaim.Status.APPROVED
+        if slot is None or (slot in approved_slots if approved else mine is not None):
+            dropped.append(claim)
+            continue
+        if mine is not None:  # the user's other claim on the slot gives way to the approved one
+            replaced.append(mine[0])
+        if approved:
+            approved_slots.add(slot)
+        claim.authorship_id = slot
+        held[(claim.user_id, slot)] = (claim.pk, claim.status)
+        moved.append(claim)
+    AuthorClaim.objects.filter(pk__in=[*replaced, *(claim.pk for claim in dropped)]).delete()
+    if moved:
+        AuthorClaim.objects.bulk_update(moved, ["authorship"])
+    return dropped
+
+
+def paper_replace_with_alias(*, duplicate: Paper, into: Paper) -> PaperAlias:
+    """The last step of a merge: ``duplicate``'s id (and ids merged into it before) now
+    point to ``into``, and its row goes, with what is left of it (its versions, authorships
+    and remaining claims); call once everything of value has moved."""
+    PaperAlias.objects.filter(paper=duplicate).update(paper=into)
+    alias = PaperAlias.objects.create(arxiv_id=duplicate.arxiv_id, paper=into)
+    Paper.objects.filter(pk=duplicate.pk).delete()
+    return alias

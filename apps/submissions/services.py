@@ -33,6 +33,7 @@ from apps.ingestion.parsers import FeedError
 from apps.ingestion.services import entries_ingest
 from apps.papers.arxiv_ids import arxiv_id_from_input, split_version
 from apps.papers.models import AuthorClaim, DailyEntry, Paper
+from apps.papers.selectors import paper_alias_target
 from apps.papers.services import daily_entry_place
 from apps.submissions.models import Submission
 from apps.users.models import User
@@ -179,6 +180,8 @@ def submission_create(*, user: User, text: str) -> SubmissionOutcome:
     submitter_check(user)
     ratelimit_hit(scope="submission", key=str(user.pk), rate=SUBMIT_RATE)
     arxiv_id = _parse(text)
+    # A duplicate merged into another paper: the submission is of the paper that was kept.
+    arxiv_id = paper_alias_target(arxiv_id=arxiv_id) or arxiv_id
     with transaction.atomic():
         _lock_submitter(user)
         paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
@@ -433,3 +436,12 @@ def submission_reject(*, moderator: User, submission: Submission, reason: str) -
     submission.decided_by, submission.decided_at = moderator, timezone.now()
     _save(submission, "status", "message", "decided_by", "decided_at")
     return submission
+
+
+# --- Merging duplicate papers (apps.moderation.merge) -----------------------------------
+
+
+def submissions_move(*, source: Paper, target: Paper) -> int:
+    """Point the submissions of ``source`` (a duplicate being merged) at ``target``; each keeps
+    the arXiv id its submitter gave. Returns how many moved."""
+    return Submission.objects.filter(paper=source).update(paper=target, updated_at=timezone.now())

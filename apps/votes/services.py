@@ -162,6 +162,33 @@ def votes_remove_all(*, user: User) -> int:
     return recounted
 
 
+def votes_move(*, source: Paper, target: Paper) -> int:
+    """Move the votes on ``source`` (a duplicate being merged) to ``target``; returns the
+    target's new count.
+
+    A user who voted on both keeps one vote, the target's. Both paper rows are locked in id
+    order (as ``votes_remove_all`` locks them), so no vote on either slips in meanwhile; two
+    statements and a recount, whatever the number of votes.
+    """
+    votes, papers = Vote._meta.db_table, Paper._meta.db_table
+    params = {"source": source.pk, "target": target.pk, "ids": sorted([source.pk, target.pk])}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {papers} WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE", params
+        )
+        cursor.execute(
+            f"UPDATE {votes} AS v SET paper_id = %(target)s WHERE v.paper_id = %(source)s "
+            f"AND NOT EXISTS (SELECT 1 FROM {votes} t "
+            "WHERE t.paper_id = %(target)s AND t.user_id = v.user_id)",
+            params,
+        )
+        cursor.execute(f"DELETE FROM {votes} WHERE paper_id = %(source)s", params)
+        upvotes_recount(item_model=Paper, ids=params["ids"])
+        cursor.execute(f"SELECT upvotes_count FROM {papers} WHERE id = %(target)s", params)
+        target.upvotes_count = cursor.fetchone()[0]
+    return target.upvotes_count
+
+
 def upvotes_recount(*, item_model: type[Paper] | type[Comment], ids: list[int]) -> None:
     """Set these papers' or comments' ``upvotes_count`` (and papers' trending score) from
     their vote rows: for votes written in bulk (demo data, account deletion)."""

@@ -18,9 +18,13 @@ PERMISSIONS = [
 def grant(apps, schema_editor):
     # Permissions are normally created after all migrations; the group needs them now.
     app_config = apps.get_app_config("moderation")
+    # create_permissions skips apps without models_module (historical apps have none).
+    models_module = getattr(app_config, "models_module", None)
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
