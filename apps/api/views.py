@@ -10,7 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.api.payloads import listing_item, paper_payload
@@ -50,7 +51,11 @@ def json_view(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
         except ApiError as exc:
             response = JsonResponse({"error": exc.message}, status=exc.status)
         else:
-            response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
+            response = (
+                data
+                if isinstance(data, HttpResponse)  # a redirect
+                else JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False})
+            )
         # Public, read-only data without cookies: any web page may read it.
         response["Access-Control-Allow-Origin"] = "*"
         return response
@@ -112,14 +117,17 @@ def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @json_view
-def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any]:
-    """``paper_info``: one paper by arXiv id (a versioned id gives the same paper)."""
+def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any] | HttpResponse:
+    """``paper_info``: one paper by arXiv id (a versioned id gives the same paper); the id
+    of a duplicate merged into another paper redirects there (the Hub client follows)."""
     try:
         arxiv_id, _ = split_version(paper_id)
     except ValueError:
         raise ApiError("Paper not found: not an arXiv id", status=404) from None
     paper = selectors.papers_with_author_names(Paper.objects.filter(arxiv_id=arxiv_id)).first()
     if paper is None:
+        if target := selectors.paper_alias_target(arxiv_id=arxiv_id):
+            return HttpResponsePermanentRedirect(reverse("api:paper", args=[target]))
         raise ApiError(f"Paper not found: {arxiv_id}", status=404)
     return paper_payload(paper, selectors.claimed_author_slots(paper_ids=[paper.pk]))
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -15,6 +17,7 @@ from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.papers.models import Paper
+from apps.papers.selectors import paper_alias_target
 
 COMMENT_TEMPLATE = "comments/partials/comment.html"
 DISCUSSION_TEMPLATE = "comments/partials/discussion.html"
@@ -103,6 +106,12 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("This comment was deleted or hidden by a moderator.")
     if request.htmx and request.GET.get("cancel"):
         return HttpResponse("")  # empties the reply slot
+    if parent.paper.discussion_locked:  # the comment's page says so too
+        if not request.htmx:
+            messages.error(request, services.LOCKED_DISCUSSION)
+            return redirect(parent.get_absolute_url())
+        refusal = '<p class="form-errors" role="alert">{}</p>'
+        return HttpResponse(format_html(refusal, services.LOCKED_DISCUSSION), status=403)
     context = {"paper": parent.paper, "parent": parent, "form": None}
     if request.htmx:
         return render(request, f"{DISCUSSION_TEMPLATE}#comment_form", context)
@@ -196,8 +205,13 @@ def comment_preview(request: HttpRequest) -> HttpResponse:
 
 
 def comment_permalink(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
-    """One comment and its replies (where "continue this thread" leads)."""
-    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    """One comment and its replies (where "continue this thread" leads); under a merged
+    duplicate's id, a permanent redirect to the same comment under the kept paper's id."""
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        if target := paper_alias_target(arxiv_id=arxiv_id):
+            return redirect("comments:detail", arxiv_id=target, pk=pk, permanent=True)
+        raise Http404("No such paper.")
     thread = comment_thread(paper=paper, sort=request.GET.get("sort", ""), focus_id=pk)
     if thread.focus is None:
         raise Http404("No such comment on this paper.")
