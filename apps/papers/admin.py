@@ -1,7 +1,5 @@
 from django.contrib import admin
 
-from apps.core.admin_actions import apply_to_each
-from apps.papers import services
 from apps.papers.models import Author, AuthorClaim, Authorship, DailyEntry, Paper
 
 
@@ -13,6 +11,8 @@ class AuthorshipInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    """The plain listing; apps.moderation.admin adds the actions, through its services."""
+
     list_display = ("arxiv_id", "title", "published_on", "upvotes_count", "comments_count")
     search_fields = ("arxiv_id", "title")
     date_hierarchy = "published_on"
@@ -39,34 +39,13 @@ class DailyEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
-@admin.action(description="Approve selected claims")
-def approve_claims(modeladmin, request, queryset) -> None:
-    apply_to_each(
-        modeladmin,
-        request,
-        queryset.select_related("authorship"),
-        lambda claim: services.author_claim_approve(claim=claim, moderator=request.user),
-        done="Approved {count} claim(s).",
-    )
-
-
-@admin.action(description="Reject selected claims")
-def reject_claims(modeladmin, request, queryset) -> None:
-    apply_to_each(
-        modeladmin,
-        request,
-        queryset.select_related("authorship"),
-        lambda claim: services.author_claim_reject(claim=claim, moderator=request.user),
-        done="Rejected {count} claim(s).",
-    )
-
-
 @admin.register(AuthorClaim)
 class AuthorClaimAdmin(admin.ModelAdmin):
+    """Decisions are admin actions of apps.moderation.admin, through the moderation services."""
+
     list_display = ("user", "authorship", "status", "created_at", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("user", "authorship__author", "authorship__paper", "decided_by")
     search_fields = ("user__username", "authorship__author__name", "authorship__paper__arxiv_id")
     raw_id_fields = ("user", "authorship")
     readonly_fields = ("status", "created_at", "decided_by", "decided_at")
-    actions = [approve_claims, reject_claims]

@@ -1,24 +1,12 @@
 from django.contrib import admin
 
-from apps.core.admin_actions import apply_to_each
-from apps.submissions import services
 from apps.submissions.models import Submission
-
-
-@admin.action(description="Approve selected pending submissions for today's list")
-def approve_submissions(modeladmin, request, queryset) -> None:
-    apply_to_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda item: services.submission_approve(moderator=request.user, submission=item),
-        done="Approved {count} submission(s).",
-    )
 
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    """Read-mostly: statuses change through the services (which place the daily entries)."""
+    """Read-only: statuses change through the services (which place the daily entries);
+    apps.moderation.admin adds approve and reject actions through the moderation services."""
 
     list_display = ("arxiv_id", "submitted_by", "status", "created_at", "decided_at", "decided_by")
     list_filter = ("status",)
@@ -37,7 +25,6 @@ class SubmissionAdmin(admin.ModelAdmin):
         "decided_by",
     )
     readonly_fields = fields
-    actions = [approve_submissions]
 
     def has_add_permission(self, request) -> bool:
         return False
