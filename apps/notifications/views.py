@@ -6,11 +6,14 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.htmx import vary_on_htmx
 from apps.notifications import selectors, services
 from apps.notifications.forms import NotificationPreferenceForm
+from apps.notifications.models import Notification
 
 PAGE_SIZE = 30
 
@@ -33,17 +36,29 @@ def _with_bell(request: HttpRequest, template_name: str, context: dict) -> HttpR
     return HttpResponse(html + bell)
 
 
+def _destination(request: HttpRequest, notification: Notification) -> str:
+    """Where a notification leads: its comment, or a moderation notice's own link (a path on
+    this site; anything else, or none, leads back to the list)."""
+    if notification.comment is not None:
+        return notification.comment.get_absolute_url()
+    url = notification.url
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return reverse("notifications:list")
+
+
 @vary_on_htmx
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read. With ``open`` (its title, a button in the list), then go to
-    the comment: a POST rather than a link, so that nothing but the reader's click (no link
-    prefetcher or scanner) marks it read; someone else's notification is a 404."""
+    the comment, or a moderation notice's link: a POST rather than a link, so that nothing but
+    the reader's click (no link prefetcher or scanner) marks it read; someone else's
+    notification is a 404."""
     if request.POST.get("open"):
         notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)
         services.notification_mark_read(user=request.user, notification_id=pk)
-        return redirect(notification.comment.get_absolute_url())
+        return redirect(_destination(request, notification))
     services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
         notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)

@@ -16,6 +16,11 @@ urlpatterns = [
     path("papers/<arxiv_id:arxiv_id>.md", views.paper_markdown, name="detail_md"),
     path("papers/<arxiv_id:arxiv_id>", views.paper_detail, name="detail"),
     path("papers/<arxiv_id:arxiv_id>/claim", views.author_claim_create, name="claim"),
+    path(
+        "papers/<arxiv_id:arxiv_id>/claims/<int:pk>/again",
+        views.author_claim_ask_again,
+        name="claim_again",
+    ),
     path("feeds/daily.rss", feeds.DailyPapersFeed(), name="feed_daily_rss"),
     path("feeds/daily.atom", feeds.DailyPapersAtomFeed(), name="feed_daily_atom"),
     path("feeds/trending.rss", feeds.TrendingPapersFeed(), name="feed_trending_rss"),

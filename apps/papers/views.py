@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from apps.core.htmx import vary_on_htmx
 from apps.papers import selectors, services
 from apps.papers.arxiv_ids import split_version
-from apps.papers.models import Authorship, Paper
+from apps.papers.models import AuthorClaim, Authorship, Paper
 from apps.papers.periods import Period, PeriodKind, parse_day
 from apps.papers.ranking import TRENDING_HALF_LIFE
 from apps.papers.search import (
@@ -119,7 +119,8 @@ def trending(request: HttpRequest) -> HttpResponse:
 
 
 def _paper(arxiv_id: str, url_name: str) -> Paper | HttpResponse:
-    """The paper, or a permanent redirect from a versioned id to the plain one; else a 404."""
+    """The paper, or a permanent redirect from a versioned id to the plain one, or from a
+    duplicate merged into another paper to that paper; else a 404."""
     try:
         plain_id, version = split_version(arxiv_id)
     except ValueError as exc:
@@ -128,6 +129,8 @@ def _paper(arxiv_id: str, url_name: str) -> Paper | HttpResponse:
         return redirect(url_name, arxiv_id=plain_id, permanent=True)
     paper = selectors.paper_for_page(arxiv_id=plain_id)
     if paper is None:
+        if target := selectors.paper_alias_target(arxiv_id=plain_id):
+            return redirect(url_name, arxiv_id=target, permanent=True)
         raise Http404("No such paper")
     return paper
 
@@ -197,16 +200,53 @@ def author_claim_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         error = "Choose one of this paper's authors."
     else:
         try:
-            services.author_claim_create(user=request.user, authorship=authorship)
-        except PermissionDenied as exc:
-            error, status = str(exc), 403
-        except ValidationError as exc:
-            error, status = exc.messages[0], 409
+            services.author_claim_create(
+                user=request.user, authorship=authorship, evidence=request.POST.get("evidence", "")
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            error, status = _claim_refusal(exc)
     if error is not None:
         return render(
             request, "papers/claim_error.html", {"paper": paper, "error": error}, status=status
         )
     messages.success(
         request, f"Thanks! A moderator will review your claim to be {authorship.author.name}."
+    )
+    return redirect(paper)
+
+
+# Refusals about the claim's state (already filed, slot taken, asked again): 409 Conflict.
+CLAIM_CONFLICTS = {"duplicate", "taken", "other_slot", "not_rejected", "asked_again"}
+
+
+def _claim_refusal(exc: PermissionDenied | ValidationError) -> tuple[str, int]:
+    if isinstance(exc, PermissionDenied):
+        return str(exc), 403
+    return exc.messages[0], 409 if exc.code in CLAIM_CONFLICTS else 400
+
+
+@require_POST
+@login_required
+def author_claim_ask_again(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
+    """A rejected claimant asks once more, with new evidence; another user's claim is a 404."""
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    claim = get_object_or_404(
+        AuthorClaim.objects.select_related("authorship__author"),
+        pk=pk,
+        authorship__paper=paper,
+        user=request.user,
+    )
+    try:
+        services.author_claim_ask_again(
+            user=request.user, claim=claim, evidence=request.POST.get("evidence", "")
+        )
+    except (PermissionDenied, ValidationError) as exc:
+        error, status = _claim_refusal(exc)
+        return render(
+            request, "papers/claim_error.html", {"paper": paper, "error": error}, status=status
+        )
+    messages.success(
+        request,
+        f"Thanks! A moderator will look again at your claim to be {claim.authorship.author.name}.",
     )
     return redirect(paper)

@@ -115,3 +115,79 @@ def test_opening_is_a_post_only(client, inbox):
     assert client.get(f"/notifications/{first.pk}/read", {"open": "1"}).status_code == 405
     first.refresh_from_db()
     assert first.read_at is None
+
+
+# --- Moderation notices: no comment, their own subject, message and link ------------------
+
+
+def moderation_notice(user, *, url: str = "") -> Notification:
+    from apps.notifications.services import notification_moderation_send
+
+    return notification_moderation_send(
+        recipient=user,
+        subject="Your comment on 2410.09692 was removed",
+        message="A moderator removed your comment.\n\nReason given by the moderator: <b>Spam</b>.",
+        url=url,
+    )
+
+
+def test_moderation_notices_render_with_their_subject_message_and_link(client):
+    ada = make_user("ada")
+    linked = moderation_notice(ada, url="/papers/2410.09692/comments/7")
+    unlinked = moderation_notice(ada)
+    client.force_login(ada)
+
+    html = client.get("/notifications").content.decode()
+
+    assert html.count("Your comment on 2410.09692 was removed") == 2
+    # Line breaks kept, the text escaped.
+    assert "<p>A moderator removed your comment.</p>" in html
+    assert "<p>Reason given by the moderator: &lt;b&gt;Spam&lt;/b&gt;.</p>" in html
+    assert f'<button type="submit" form="open-{linked.pk}"' in html
+    assert f'<form id="open-{linked.pk}"' in html
+    assert f'form="open-{unlinked.pk}"' not in html  # nothing to open
+    assert "Someone" not in html
+
+
+def test_opening_a_moderation_notice_goes_to_its_link_or_the_list(client):
+    ada = make_user("ada")
+    linked = moderation_notice(ada, url="/papers/2410.09692/comments/7")
+    unlinked = moderation_notice(ada)
+    elsewhere = moderation_notice(ada, url="https://evil.example/phish")
+    client.force_login(ada)
+
+    for notice, location in [
+        (linked, "/papers/2410.09692/comments/7"),
+        (unlinked, "/notifications"),
+        (elsewhere, "/notifications"),
+    ]:
+        response = client.post(f"/notifications/{notice.pk}/read", {"open": "1"})
+        assert response.status_code == 302
+        assert response["Location"] == location
+        notice.refresh_from_db()
+        assert notice.read_at is not None
+
+
+def test_marking_a_moderation_notice_read_in_place(client):
+    ada = make_user("ada")
+    notice = moderation_notice(ada)
+    client.force_login(ada)
+
+    response = client.post(f"/notifications/{notice.pk}/read", **HTMX)
+
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<li id="notification-{notice.pk}" class="notification">')
+    assert "Your comment on 2410.09692 was removed" in html
+
+
+def test_the_settings_page_has_the_moderation_email_choice(client):
+    ada = make_user("ada")
+    client.force_login(ada)
+    html = client.get("/notifications/settings").content.decode()
+    assert 'name="email_on_moderation"' in html
+    assert "Email me when a moderator acts on my account or what I posted" in html
+
+    response = client.post("/notifications/settings", {"email_on_reply": "on"})
+
+    assert response.status_code == 302
+    assert ada.notification_preference.email_on_moderation is False

@@ -249,8 +249,12 @@ def test_admin_actions_approve_and_reject(client, paper):
     changelist = reverse("admin:papers_authorclaim_changelist")
     assert client.get(changelist).status_code == 200
     client.post(changelist, {"action": "approve_claims", "_selected_action": [approve_me.pk]})
-    client.post(changelist, {"action": "reject_claims", "_selected_action": [reject_me.pk]})
+    # Rejecting asks for the reason the claimant sees first.
+    reject = {"action": "reject_claims", "_selected_action": [reject_me.pk]}
+    assert "Reject author claims" in client.post(changelist, reject).content.decode()
+    client.post(changelist, {**reject, "apply": "1", "reason": "Not on the paper."})
     approve_me.refresh_from_db()
     reject_me.refresh_from_db()
     assert (approve_me.status, approve_me.decided_by) == ("approved", admin)
     assert (reject_me.status, reject_me.decided_by) == ("rejected", admin)
+    assert reject_me.reason == "Not on the paper."

@@ -69,14 +69,25 @@ def paper_authors(context: template.Context, paper: Paper) -> dict:
     approved = selectors.approved_claims_for_papers(papers=[paper])
     own_claims: list[AuthorClaim] = []
     if user is not None and user.is_authenticated:
-        own_claims = list(selectors.claims_by_user_on_paper(user=user, paper=paper))
+        own_claims = list(
+            selectors.claims_by_user_on_paper(user=user, paper=paper).select_related(
+                "authorship__author"
+            )
+        )
     open_claim = next((c for c in own_claims if c.status != AuthorClaim.Status.REJECTED), None)
+    # The claim whose state the reader sees: the open one, else the latest rejected one (with
+    # the moderator's reason and, unless used or the slot is taken, one chance to ask again).
+    own_claim = open_claim or next(iter(own_claims), None)
     claimed_before = {claim.authorship_id for claim in own_claims}
     claimable = [a for a in authorships if a.pk not in approved and a.pk not in claimed_before]
     return {
         "paper": paper,
         "rows": [(authorship, approved.get(authorship.pk)) for authorship in authorships],
         "user": user,
-        "own_claim": open_claim,
+        "own_claim": own_claim,
+        "can_ask_again": own_claim is not None
+        and own_claim.status == AuthorClaim.Status.REJECTED
+        and not own_claim.asked_again
+        and own_claim.authorship_id not in approved,
         "claimable": claimable if open_claim is None else [],
     }
