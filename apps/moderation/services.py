@@ -96,6 +96,8 @@ def submission_approve(
     """Publish a pending submission on ``day`` (today by default; never a future day)."""
     require_power(moderator, Power.REVIEW_SUBMISSIONS)
     refuse_own(moderator, submission.submitted_by_id, "submission")
+    if submission.paper is not None:
+        refuse_own_paper(moderator, submission.paper)
     today = timezone.localdate()
     day = day or today
     if day > today:

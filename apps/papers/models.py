@@ -37,6 +37,8 @@ class Paper(models.Model):
     thumbnail = models.FileField(upload_to="thumbnails/", max_length=200, blank=True)
     # A locked discussion takes no new comments or replies (moderators lock and unlock it).
     discussion_locked = models.BooleanField(default=False, db_default=False)
+    # A moderator took it off its day's list: resubmitting it waits for review, whoever does.
+    removed_from_day = models.BooleanField(default=False, db_default=False)
     # Denormalised counters, recomputed from their rows in the same transaction as each change.
     upvotes_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)

@@ -503,6 +503,8 @@ def daily_entry_remove(*, paper: Paper) -> DailyEntry | None:
     entry = DailyEntry.objects.select_for_update().filter(paper=paper).first()
     if entry is not None:
         entry.delete()
+        Paper.objects.filter(pk=paper.pk).update(removed_from_day=True)
+        paper.removed_from_day = True
     return entry
 
 

@@ -146,8 +146,9 @@ def _open_submission(arxiv_id: str) -> Submission | None:
 
 
 def submitter_is_trusted(*, user: User, paper: Paper, submission: Submission | None = None) -> bool:
-    """Moderators, users with an earlier published submission, approved authors of ``paper``."""
-    if not user_can_post(user):
+    """Moderators, users with an earlier published submission, approved authors of ``paper``;
+    nobody for a paper a moderator removed from its day (it goes back through review)."""
+    if not user_can_post(user) or paper.removed_from_day:
         return False
     if user_is_moderator(user):
         return True

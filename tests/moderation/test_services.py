@@ -23,10 +23,10 @@ from apps.papers.search import build_search_query, ranked_paper_ids
 from apps.papers.selectors import daily_entries_in_period, daily_papers
 from apps.papers.services import OTHER_CLAIM_APPROVED, author_claim_ask_again, author_claim_create
 from apps.submissions.models import Submission
-from apps.submissions.services import long_date
+from apps.submissions.services import long_date, submission_create
 from apps.votes.services import vote_toggle
 from tests.factories import make_entry, make_paper, make_user
-from tests.moderation.conftest import make_member
+from tests.moderation.conftest import make_member, make_moderator
 from tests.submissions.conftest import make_submission
 
 pytestmark = pytest.mark.django_db
@@ -773,6 +773,30 @@ def test_remove_from_day_takes_the_paper_off_its_list_and_logs(moderator, member
     )
     [notice] = notices(member)
     assert "Not new." in notice.message
+
+
+def test_a_removed_paper_resubmitted_by_a_trusted_user_waits_for_review(
+    settings, moderator, member, listed_paper
+):
+    settings.SUBMISSION_MAX_PAPER_AGE_DAYS = 100_000
+    trusted = make_member()
+    make_submission(user=trusted, status=Submission.Status.PUBLISHED)
+    services.paper_remove_from_day(moderator=moderator, paper=listed_paper, reason="Not new.")
+
+    outcome = submission_create(user=trusted, text=listed_paper.arxiv_id)
+
+    assert outcome.submission.status == Submission.Status.PENDING
+    assert not DailyEntry.objects.filter(paper=listed_paper).exists()
+
+
+def test_a_moderator_does_not_approve_a_submission_of_their_own_paper(moderator, paper):
+    claim = author_claim_create(user=moderator, authorship=paper.authorships.first())
+    services.claim_approve(moderator=make_moderator(), claim=claim)
+    submission = make_submission(user=make_member(), status=Submission.Status.PENDING, paper=paper)
+
+    with pytest.raises(PermissionDenied, match="submitted or wrote"):
+        services.submission_approve(moderator=moderator, submission=submission)
+    assert not DailyEntry.objects.filter(paper=paper).exists()
 
 
 def test_remove_from_day_is_refused_for_an_unlisted_paper(moderator, paper):
