@@ -120,6 +120,8 @@ class ModerationAction(models.Model):
         CLAIM_REJECT = "claim_reject", "rejected an author claim"
         FLAGS_DISMISS = "flags_dismiss", "dismissed flags"
         COMMENT_HIDE = "comment_hide", "removed a comment"
+        # By the community: FLAG_HIDE_THRESHOLD open flags (moderator None).
+        COMMENT_HIDE_BY_FLAGS = "comment_flagged", "hid a comment pending review"
         COMMENT_RESTORE = "comment_restore", "restored a comment"
         DISCUSSION_LOCK = "discussion_lock", "locked a discussion"
         DISCUSSION_UNLOCK = "discussion_unlock", "unlocked a discussion"

@@ -302,7 +302,7 @@ def flag_create(*, user: User, item: Flaggable, reason: str, text: str = "") -> 
             comment_visibility_set(comment=item, visibility=Comment.Visibility.FLAGGED)
             log_action(
                 moderator=None,
-                action=Action.COMMENT_HIDE,
+                action=Action.COMMENT_HIDE_BY_FLAGS,
                 **item_target(item),
                 subject_user=item.author,
                 reason=f"Hidden pending review after {count} flags.",

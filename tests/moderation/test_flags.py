@@ -275,7 +275,7 @@ def test_exactly_at_the_threshold_the_comment_is_hidden_once(settings, paper, co
     assert comments_count(paper) == 1
     entry = ModerationAction.objects.get()
     assert (entry.moderator, entry.moderator_name) == (None, "")
-    assert entry.action == ModerationAction.Action.COMMENT_HIDE
+    assert entry.action == ModerationAction.Action.COMMENT_HIDE_BY_FLAGS
     assert (entry.target_type, entry.target_id) == ("comment", comment.pk)
     assert entry.target_label == comment_label(comment)
     assert entry.target_url == comment.get_absolute_url()
@@ -375,7 +375,7 @@ def test_concurrent_flags_cross_the_threshold_exactly_once(settings):
     assert comment.visibility == Comment.Visibility.FLAGGED
     assert Flag.objects.filter(comment=comment).count() == len(flaggers)
     hides = ModerationAction.objects.filter(
-        action=ModerationAction.Action.COMMENT_HIDE, target_id=comment.pk
+        action=ModerationAction.Action.COMMENT_HIDE_BY_FLAGS, target_id=comment.pk
     )
     assert hides.count() == 1
     assert hides.get().reason == "Hidden pending review after 3 flags."

@@ -121,7 +121,8 @@ def test_a_moderator_sees_the_area_tabs_on_the_log(client, history, moderator):
         ({"moderator": "mod"}, ["removed a comment"]),
         ({"moderator": "@OtherMod"}, ["banned a user"]),
         ({"action": "user_ban"}, ["banned a user"]),
-        ({"action": "comment_hide"}, ["removed a comment", "community flags"]),
+        ({"action": "comment_hide"}, ["removed a comment"]),
+        ({"action": "comment_flagged"}, ["hid a comment pending review"]),
         ({"type": "user"}, ["banned a user"]),
         ({"type": "comment", "moderator": "mod"}, ["removed a comment"]),
         ({"type": "claim"}, []),
@@ -136,6 +137,8 @@ def test_the_log_filters_by_moderator_action_and_type(client, history, params, e
     assert entries_of(html) == len(expected)
     for words in expected:
         assert words in html
+    if params.get("action") == "comment_flagged":
+        assert '<span class="log-who">community flags</span>' in html
     if not expected:
         assert "No entries match these filters." in html
 
@@ -222,7 +225,7 @@ def test_the_feed_is_atom_with_the_latest_entries(client, history):
     assert [entry.title.split(":")[0] for entry in feed.entries] == [
         "@othermod banned a user",
         "@mod removed a comment",
-        "community flags removed a comment",
+        "community flags hid a comment pending review",
     ]
     assert len({entry.id for entry in feed.entries}) == 3
     removal = feed.entries[1]

@@ -77,7 +77,7 @@ def test_the_threshold_flag_hides_the_comment_pending_review(client, settings, p
     entry = ModerationAction.objects.get()
     assert (entry.moderator, entry.action, entry.target_id) == (
         None,
-        ModerationAction.Action.COMMENT_HIDE,
+        ModerationAction.Action.COMMENT_HIDE_BY_FLAGS,
         comment.pk,
     )
     client.force_login(make_member("reader"))
