@@ -1,4 +1,4 @@
-"""Time the public pages and the API against the bench database (see bench/README.md).
+"""Time the public pages, the API and the moderation pages against the bench database.
 
     python bench/run.py                      # 200 requests per page, Markdown table on stdout
     python bench/run.py --requests 50 --only search,api-search
@@ -6,7 +6,9 @@
 Each request goes through the whole Django stack in this process (middleware, views, templates,
 database) with Django's test Client, DEBUG off; the time is the server's time to build the
 response, without network. Targets are drawn at random (days, weeks, months, papers, queries)
-so that caches and PostgreSQL's buffers see a realistic spread, after a warm-up round.
+so that caches and PostgreSQL's buffers see a realistic spread, after a warm-up round. The
+moderators' pages (MODERATOR_PAGES) are requested by a client logged in as a moderator, every other
+page anonymously. See bench/README.md.
 "CPU app+db" is the mean CPU time per request of this process and of its PostgreSQL backend
 (read from /proc), which other load on the machine does not inflate the way it does wall time.
 """
@@ -46,10 +48,21 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from apps.moderation.models import ModerationAction  # noqa: E402
 from apps.papers.models import DailyEntry, Paper  # noqa: E402
+from apps.users.models import User  # noqa: E402
+from apps.users.roles import MODERATORS_GROUP  # noqa: E402
 
 TARGET_MEDIAN_MS = 30
 TARGET_P95_MS = 80
+# Requested by a logged-in moderator; every other page by an anonymous visitor.
+MODERATOR_PAGES = {
+    "mod-home",
+    "mod-flags",
+    "mod-submissions",
+    "mod-user",
+    "paper-as-moderator",
+}
 
 SEARCH_QUERIES = [
     "diffusion",
@@ -102,7 +115,47 @@ def _sample(rng: random.Random) -> dict[str, Callable[[], str]]:
         "api-month": lambda: f"/api/daily_papers?month={month()}&limit=100&p=1",
         "api-paper": lambda: f"/api/papers/{rng.choice(ids)}",
         "api-search": lambda: f"/api/papers/search?q={rng.choice(SEARCH_QUERIES)}",
+        **_moderation_sample(rng, ids),
     }
+
+
+def _moderation_sample(rng: random.Random, ids: list[str]) -> dict[str, Callable[[], str]]:
+    """The public log (anonymous) and the moderators' pages (see MODERATOR_PAGES)."""
+    log = ModerationAction.objects.order_by()
+    names = sorted(
+        log.exclude(moderator_name="").values_list("moderator_name", flat=True).distinct()
+    )
+    types = [value for value, _ in ModerationAction.TargetType.choices]
+    subjects = list(
+        User.objects.filter(pk__in=log.values("subject_user"))
+        .order_by("?")
+        .values_list("username", flat=True)[:500]
+    )
+    if not names or not subjects:
+        return {}
+    print(f"Moderation log: {log.count()} entries by {len(names)} moderators")
+    return {
+        "mod-log": lambda: "/moderation/log",
+        "mod-log-moderator": lambda: f"/moderation/log?moderator={rng.choice(names)}",
+        "mod-log-type": lambda: f"/moderation/log?type={rng.choice(types)}",
+        "mod-log-p5": lambda: "/moderation/log?page=5",
+        "mod-feed": lambda: "/moderation/log/feed",
+        "mod-home": lambda: "/moderation/",
+        "mod-flags": lambda: "/moderation/flags",
+        "mod-submissions": lambda: "/moderation/submissions",
+        "mod-user": lambda: f"/moderation/users/{rng.choice(subjects)}",
+        "paper-as-moderator": lambda: f"/papers/{rng.choice(ids)}",
+    }
+
+
+def _moderator_client(rng: random.Random) -> Client:
+    """A client logged in as one of the moderators (members of the moderators group)."""
+    moderators = list(User.objects.filter(groups__name=MODERATORS_GROUP).order_by("pk"))
+    if not moderators:
+        sys.exit("No moderators in the bench database: run bench/generate.py again.")
+    client = Client()
+    client.force_login(rng.choice(moderators))
+    return client
 
 
 class QueryCounter:
@@ -167,7 +220,10 @@ def main() -> None:
     rng = random.Random(args.seed)
     pages = _sample(rng)
     only = [name for name in args.only.split(",") if name]
-    client = Client()
+    clients = {False: Client()}
+    if MODERATOR_PAGES & set(pages):
+        # Its own random stream: the other pages draw the same targets as before.
+        clients[True] = _moderator_client(random.Random(args.seed + 1))
     print(f"\n{args.requests} requests per page (after {args.warmup} warm-up), times in ms\n")
     print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     print("| page | median | p95 | max | CPU app+db | queries | status | target |")
@@ -176,6 +232,7 @@ def main() -> None:
     for name, make_url in pages.items():
         if only and name not in only:
             continue
+        client = clients[name in MODERATOR_PAGES]
         result = measure(client, make_url, args.requests, args.warmup)
         ok = result["median"] < TARGET_MEDIAN_MS and result["p95"] < TARGET_P95_MS
         ok = ok and result["statuses"] in ([200], [302])

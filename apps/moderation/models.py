@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 
 class Flag(models.Model):
@@ -171,7 +172,14 @@ class ModerationAction(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["moderator", "-created_at"], name="moderation_log_moderator"),
+            # The log filtered by a moderator's handle (moderator_name__iexact compares
+            # UPPER()s), newest first: the page and its count read only that moderator's rows.
+            models.Index(
+                Upper("moderator_name"),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="moderation_log_moderator_name",
+            ),
             models.Index(fields=["target_type", "target_id"], name="moderation_log_target"),
             models.Index(fields=["subject_user", "-created_at"], name="moderation_log_subject"),
         ]

@@ -19,6 +19,7 @@ from apps.comments.services import comment_create
 from apps.moderation import services
 from apps.moderation.models import Flag, ModerationAction
 from apps.moderation.permissions import Power
+from apps.moderation.selectors import FLAGS_LISTED
 from apps.papers.models import AuthorClaim, DailyEntry
 from apps.papers.services import author_claim_ask_again, author_claim_create
 from apps.submissions.models import Submission
@@ -538,6 +539,19 @@ def test_the_flags_queue_groups_flags_per_item_most_flagged_first(client, modera
     assert reverse("moderation:paper_merge", args=[paper.arxiv_id]) in html
     assert reverse("moderation:discussion_lock", args=[paper.arxiv_id]) in html
     assert "@example.org" not in html
+
+
+def test_a_pile_on_lists_its_first_flaggers_and_counts_them_all(client, moderator, settings):
+    settings.FLAG_HIDE_THRESHOLD = 100
+    paper = flagged_paper(flags=FLAGS_LISTED + 2)
+    client.force_login(moderator)
+
+    html = client.get(reverse("moderation:flags")).content.decode()
+
+    item = html[html.index(f'id="flags-paper-{paper.pk}"') :]
+    assert f"{FLAGS_LISTED + 2} open flags" in item
+    assert item.count('<li><a href="/users/') == FLAGS_LISTED
+    assert "and 2 more" in item
 
 
 def test_dismissing_a_comments_flags_with_htmx_shows_it_again(client, moderator):

@@ -157,6 +157,14 @@ def _done(
     return render(request, "moderation/partials/outcome.html", context)
 
 
+def _mark_failed(item, failed, error: str, posted) -> None:
+    """The refused decision's message and input on its item; empty ones on every other item,
+    so that the template's lookups of them succeed: a failed lookup on a model instance costs
+    a dir() of it (Django's template engine), 5 per item and 2-3 ms per queue page."""
+    is_failed = failed is not None and item.pk == failed.pk
+    item.error, item.posted = (error, posted) if is_failed else ("", {})
+
+
 # --- Dashboard ----------------------------------------------------------------------------
 
 
@@ -176,8 +184,7 @@ def _submissions_page(
 ) -> HttpResponse:
     page = selectors.submissions_pending(page=request.GET.get("page"))
     for submission in page.object_list:
-        if failed is not None and submission.pk == failed.pk:
-            submission.error, submission.posted = error, request.POST
+        _mark_failed(submission, failed, error, request.POST)
     return _render(
         request, "moderation/submissions.html", {"page": page}, tab="submissions", status=status
     )
@@ -308,8 +315,7 @@ def _claims_page(
 ) -> HttpResponse:
     page = selectors.claims_pending(page=request.GET.get("page"))
     for claim in page.object_list:
-        if failed is not None and claim.pk == failed.pk:
-            claim.error, claim.posted = error, request.POST
+        _mark_failed(claim, failed, error, request.POST)
     return _render(request, "moderation/claims.html", {"page": page}, tab="claims", status=status)
 
 

@@ -27,7 +27,7 @@ from apps.moderation import services
 from apps.moderation.forms import FlagForm, PaperEditForm, ReasonForm
 from apps.moderation.models import Flag
 from apps.moderation.permissions import Power, require_power
-from apps.moderation.templatetags.moderation_tags import FlagMark, reader_flag
+from apps.moderation.selectors import FlagMark, reader_flag
 from apps.papers.models import Paper
 from apps.papers.services import EDITABLE_FIELDS
 
