@@ -165,6 +165,19 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
     return comment
 
 
+def comment_lock(*, comment: Comment) -> Comment:
+    """Lock the comment's paper, then the comment, and read it again (with its paper).
+
+    The order every change here takes: a reply locks the paper and its insert then references
+    the parent comment, so a caller locking the comment first (a flag crossing the hiding
+    threshold) would deadlock with it. Call inside a transaction.
+    """
+    _lock_paper(comment.paper_id)
+    return (
+        Comment.objects.select_for_update(of=("self",)).select_related("paper").get(pk=comment.pk)
+    )
+
+
 def comment_visibility_set(*, comment: Comment, visibility: str) -> Comment:
     """Hide or show a comment (text only: the row and its replies stay) and recount the paper.
 
@@ -211,15 +224,10 @@ def comments_move(*, source: Paper, target: Paper) -> int:
     """Move every comment of ``source`` (a duplicate being merged) to ``target``, threads
     whole, and recount both papers; returns how many moved. One UPDATE, whatever the number.
 
-    Both paper rows are locked in id order, the order ``votes_move`` locks them in.
+    Call with both paper rows locked (``papers.services.papers_lock_for_merge``, in the
+    merge's transaction): no comment is written on either meanwhile.
     """
     with transaction.atomic():
-        list(
-            Paper.objects.select_for_update()
-            .filter(pk__in=[source.pk, target.pk])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         moved = Comment.objects.filter(paper_id=source.pk).update(paper_id=target.pk)
         _recount_comments(source.pk)
         _recount_comments(target.pk)

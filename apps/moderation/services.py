@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.comments.models import Comment
-from apps.comments.services import comment_visibility_set
+from apps.comments.services import comment_lock, comment_visibility_set
 from apps.core.ratelimit import Rate, RateLimitExceeded
 from apps.moderation.log import (
     item_target,
@@ -65,19 +65,6 @@ def _paper_submitter(paper: Paper) -> User | None:
 def _open_flags(item: Flaggable):
     field = "comment" if isinstance(item, Comment) else "paper"
     return Flag.objects.filter(**{field: item}, resolution=Flag.Resolution.OPEN)
-
-
-def _comment_locked(comment: Comment) -> Comment:
-    """Lock the comment's paper, then the comment, and read it again.
-
-    The order ``comments.services`` locks them in: a reply locks the paper and its insert then
-    references the parent comment. Locking the comment first (with its paper joined) made a
-    flag crossing the threshold and a reply to that comment deadlock.
-    """
-    list(Paper.objects.select_for_update().filter(pk=comment.paper_id).values_list("pk"))
-    return (
-        Comment.objects.select_for_update(of=("self",)).select_related("paper").get(pk=comment.pk)
-    )
 
 
 def _resolve_flags(item: Flaggable, moderator: User, resolution: str) -> int:
@@ -266,7 +253,7 @@ def flag_create(*, user: User, item: Flaggable, reason: str, text: str = "") -> 
     flagger_check(user)
     if isinstance(item, Comment):
         # Serialises flags on one comment, so the threshold is crossed exactly once.
-        item = _comment_locked(item)
+        item = comment_lock(comment=item)
         if item.author_id == user.pk:
             raise PermissionDenied("You cannot flag your own comment; delete it instead.")
         if item.is_deleted:
@@ -327,7 +314,7 @@ def flags_dismiss(*, moderator: User, item: Flaggable, note: str = "") -> int:
     if isinstance(item, Comment):
         # Read and lock it (as flag_create does): the caller's copy may predate the
         # flags that hid it, and a flag arriving now must not hide it after the dismissal.
-        item = _comment_locked(item)
+        item = comment_lock(comment=item)
         refuse_own(moderator, item.author_id, "comment")
     else:
         refuse_own_paper(moderator, item)
@@ -415,7 +402,9 @@ def comment_restore(
     return comment
 
 
-def _discussion_lock_set(moderator: User, paper: Paper, *, locked: bool, reason: str, note: str):
+def _discussion_lock_set(
+    moderator: User, paper: Paper, *, locked: bool, reason: str, note: str
+) -> Paper:
     require_power(moderator, Power.LOCK_DISCUSSIONS)
     refuse_own_paper(moderator, paper)
     reason = reason_clean(reason, required=locked, who="the paper's submitter")
@@ -425,17 +414,18 @@ def _discussion_lock_set(moderator: User, paper: Paper, *, locked: bool, reason:
         raise ValidationError(f"This discussion is already {state}.", code="unchanged")
     paper.discussion_locked = locked
     paper.save(update_fields=["discussion_locked", "modified_at"])
+    submitter = _paper_submitter(paper)
     log_action(
         moderator=moderator,
         action=Action.DISCUSSION_LOCK if locked else Action.DISCUSSION_UNLOCK,
         **item_target(paper),
-        subject_user=_paper_submitter(paper),
+        subject_user=submitter,
         reason=reason,
         note=note,
     )
     verb = "locked" if locked else "reopened"
     notify(
-        _paper_submitter(paper),
+        submitter,
         subject=f"The discussion of {paper.arxiv_id} was {verb}",
         message=with_reason(
             f"A moderator {verb} the discussion of “{paper.title}”, which you submitted.", reason

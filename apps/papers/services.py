@@ -686,7 +686,7 @@ def author_claim_reject(*, claim: AuthorClaim, moderator: User, reason: str) -> 
 
 def papers_lock_for_merge(*, duplicate: Paper, into: Paper) -> tuple[Paper, Paper]:
     """Lock out ingestion (the upsert's lock, taken first as the upsert does) and then both
-    paper rows, in id order as votes and comments lock them; returns both rows as stored.
+    paper rows, in id order (as votes_remove_all locks papers); returns both rows as stored.
 
     Call inside the merge's transaction. ValidationError if either paper is gone.
     """

@@ -166,16 +166,13 @@ def votes_move(*, source: Paper, target: Paper) -> int:
     """Move the votes on ``source`` (a duplicate being merged) to ``target``; returns the
     target's new count.
 
-    A user who voted on both keeps one vote, the target's. Both paper rows are locked in id
-    order (as ``votes_remove_all`` locks them), so no vote on either slips in meanwhile; two
-    statements and a recount, whatever the number of votes.
+    A user who voted on both keeps one vote, the target's. Call with both paper rows locked
+    (``papers.services.papers_lock_for_merge``, in the merge's transaction), so no vote on
+    either slips in meanwhile; two statements and a recount, whatever the number of votes.
     """
     votes, papers = Vote._meta.db_table, Paper._meta.db_table
     params = {"source": source.pk, "target": target.pk, "ids": sorted([source.pk, target.pk])}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {papers} WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE", params
-        )
         cursor.execute(
             f"UPDATE {votes} AS v SET paper_id = %(target)s WHERE v.paper_id = %(source)s "
             f"AND NOT EXISTS (SELECT 1 FROM {votes} t "
