@@ -66,15 +66,21 @@ def notifications_for_comment(
         preference.user_id: preference
         for preference in NotificationPreference.objects.filter(user_id__in=recipients)
     }
-    from apps.notifications.tasks import send_notification_email
-
     for notification in notifications:
         preference = preferences.get(notification.recipient_id) or NotificationPreference()
-        if preference.wants_email(notification.kind) and notification.recipient.email:
-            transaction.on_commit(
-                lambda pk=notification.pk: send_notification_email.delay(notification_id=pk)
-            )
+        _email_on_commit(notification, preference)
     return notifications
+
+
+def _email_on_commit(notification: Notification, preference: NotificationPreference) -> None:
+    """Queue the notification's email once the transaction commits, if the recipient has an
+    address and wants this kind of email."""
+    if preference.wants_email(notification.kind) and notification.recipient.email:
+        from apps.notifications.tasks import send_notification_email
+
+        transaction.on_commit(
+            lambda pk=notification.pk: send_notification_email.delay(notification_id=pk)
+        )
 
 
 def notification_moderation_send(
@@ -90,13 +96,7 @@ def notification_moderation_send(
         message=message,
         url=url,
     )
-    preference = notification_preference_get(user=recipient)
-    if recipient.email and preference.email_on_moderation:
-        from apps.notifications.tasks import send_notification_email
-
-        transaction.on_commit(
-            lambda: send_notification_email.delay(notification_id=notification.pk)
-        )
+    _email_on_commit(notification, notification_preference_get(user=recipient))
     return notification
 
 
