@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import RateLimitExceeded
+from apps.core.refusals import refusal_message, refusal_status
 from apps.submissions import selectors, services
 from apps.submissions.forms import SubmissionForm
 from apps.submissions.models import Submission
@@ -30,23 +31,6 @@ OPEN_STATES = {
     Submission.Status.FETCHING: "being fetched from arXiv",
     Submission.Status.PENDING: "waiting for a moderator's review",
 }
-
-Refusal = ValidationError | PermissionDenied | RateLimitExceeded
-
-
-def _refusal_status(exc: Refusal, *, htmx: bool) -> int:
-    """429 too fast, 403 not allowed; bad input is 400, or 422 for htmx (swapped in place)."""
-    if isinstance(exc, RateLimitExceeded):
-        return 429
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 422 if htmx else 400
-
-
-def _message(exc: Refusal) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or "You cannot do that."
 
 
 def _status(
@@ -86,8 +70,8 @@ def submit(request: HttpRequest) -> HttpResponse:
         try:
             outcome = services.submission_create(user=request.user, text=form.cleaned_data["text"])
         except (ValidationError, PermissionDenied, RateLimitExceeded) as exc:
-            form.add_error(None, _message(exc))
-            status = _refusal_status(exc, htmx=bool(request.htmx))
+            form.add_error(None, refusal_message(exc))
+            status = refusal_status(exc, htmx=bool(request.htmx))
         else:
             return _submitted(request, outcome)
     else:
@@ -149,9 +133,9 @@ def submission_retry(request: HttpRequest, pk: int) -> HttpResponse:
         submission = services.submission_retry(user=request.user, submission=submission)
     except (ValidationError, PermissionDenied, RateLimitExceeded) as exc:
         if request.htmx:
-            status = _refusal_status(exc, htmx=True)
-            return _status(request, submission, error=_message(exc), status=status)
-        messages.error(request, _message(exc))
+            status = refusal_status(exc, htmx=True)
+            return _status(request, submission, error=refusal_message(exc), status=status)
+        messages.error(request, refusal_message(exc))
     else:
         if request.htmx:
             return _status(request, submission)

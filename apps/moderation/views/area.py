@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.comments.models import Comment
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
+from apps.core.refusals import Refusal, refusal_message, refusal_status
 from apps.moderation import selectors, services
 from apps.moderation.forms import (
     NOTE_LENGTH,
@@ -44,8 +45,6 @@ from apps.papers.models import Paper
 from apps.submissions.services import long_date
 from apps.users.models import User
 from apps.users.roles import user_is_moderator
-
-Refusal = ValidationError | PermissionDenied
 
 # The area's tabs: (key, label, the power that opens it; None: any moderator).
 TABS: tuple[tuple[str, str, Power | None], ...] = (
@@ -128,21 +127,12 @@ def _render(
     return _item(request, template, context, status=status)
 
 
-def _message(exc: Refusal) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or "You cannot do that."
-
-
 def _form_message(form) -> str:
     return " ".join(error for errors in form.errors.values() for error in errors)
 
 
 def _status(request: HttpRequest, exc: Refusal | None = None) -> int:
-    """403 not allowed; bad input is 422 for htmx (swapped in place), 400 otherwise."""
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 422 if request.htmx else 400
+    return refusal_status(exc, htmx=bool(request.htmx))
 
 
 def _done(
@@ -217,7 +207,7 @@ def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
             moderator=request.user, submission=submission, day=day, note=form.cleaned_data["note"]
         )
     except (ValidationError, PermissionDenied) as exc:
-        return _submission_refused(request, submission, _message(exc), _status(request, exc))
+        return _submission_refused(request, submission, refusal_message(exc), _status(request, exc))
     return _done(
         request,
         queue="submissions",
@@ -240,7 +230,7 @@ def submission_reject(request: HttpRequest, pk: int) -> HttpResponse:
             moderator=request.user, submission=submission, **form.cleaned_data
         )
     except (ValidationError, PermissionDenied) as exc:
-        return _submission_refused(request, submission, _message(exc), _status(request, exc))
+        return _submission_refused(request, submission, refusal_message(exc), _status(request, exc))
     return _done(
         request,
         queue="submissions",
@@ -293,8 +283,8 @@ def flags_dismiss(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         status = _status(request, exc)
         if not request.htmx:
-            return _flags_page(request, failed=flagged, error=_message(exc), status=status)
-        flagged.error = _message(exc)
+            return _flags_page(request, failed=flagged, error=refusal_message(exc), status=status)
+        flagged.error = refusal_message(exc)
         return _item(request, "moderation/flags.html#item", {"flagged": flagged}, status=status)
     what = "comment" if kind == "comment" else "paper"
     return _done(
@@ -349,7 +339,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
             moderator=request.user, claim=claim, note=form.cleaned_data["note"]
         )
     except (ValidationError, PermissionDenied) as exc:
-        return _claim_refused(request, claim, _message(exc), _status(request, exc))
+        return _claim_refused(request, claim, refusal_message(exc), _status(request, exc))
     response = _done(
         request,
         queue="claims",
@@ -379,7 +369,7 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.claim_reject(moderator=request.user, claim=claim, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        return _claim_refused(request, claim, _message(exc), _status(request, exc))
+        return _claim_refused(request, claim, refusal_message(exc), _status(request, exc))
     return _done(
         request,
         queue="claims",
@@ -447,7 +437,7 @@ def _sanction(
             raise ValidationError(_form_message(form))
         act(moderator=request.user, user=target, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        return _user_page(request, target, error=_message(exc), status=_status(request, exc))
+        return _user_page(request, target, error=refusal_message(exc), status=_status(request, exc))
     text = done(target, form.cleaned_data)
     if not request.htmx:
         messages.success(request, text)

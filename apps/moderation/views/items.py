@@ -23,6 +23,7 @@ from apps.comments.selectors import CommentNode
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import RateLimitExceeded
+from apps.core.refusals import refusal_message
 from apps.moderation import services
 from apps.moderation.forms import FlagForm, PaperEditForm, ReasonForm
 from apps.moderation.models import Flag
@@ -44,12 +45,6 @@ def _status(exc: Exception) -> int:
     if isinstance(exc, RateLimitExceeded):
         return 429
     return 403 if isinstance(exc, PermissionDenied) else 422
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or "You are not allowed to do this."
 
 
 def _paper(arxiv_id: str) -> Paper:
@@ -90,7 +85,7 @@ def _flag(request: HttpRequest, item: Paper | Comment) -> HttpResponse:
     try:  # the service checks again; asked first, the refusal comes before any form
         services.flagger_check(request.user)
     except PermissionDenied as exc:
-        return _flag_response(request, item, refusal=_message(exc), status=403)
+        return _flag_response(request, item, refusal=refusal_message(exc), status=403)
     if request.method == "GET":
         return _flag_response(request, item, form=FlagForm(reasons=reasons, auto_id=auto_id))
     form = FlagForm(request.POST, reasons=reasons, auto_id=auto_id)
@@ -106,11 +101,11 @@ def _flag(request: HttpRequest, item: Paper | Comment) -> HttpResponse:
     except ValidationError as exc:
         field = FLAG_ERROR_FIELDS.get(getattr(exc, "code", None))
         if field is None:  # not about the form: a duplicate, a deleted comment
-            return _flag_response(request, item, refusal=_message(exc), status=422)
+            return _flag_response(request, item, refusal=refusal_message(exc), status=422)
         form.add_error(field, exc)
         return _flag_response(request, item, form=form, status=422)
     except (PermissionDenied, RateLimitExceeded) as exc:
-        return _flag_response(request, item, refusal=_message(exc), status=_status(exc))
+        return _flag_response(request, item, refusal=refusal_message(exc), status=_status(exc))
     if not request.htmx:
         messages.success(request, FLAGGED)
         return redirect(item.get_absolute_url())
@@ -143,7 +138,7 @@ def flag_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.flag_withdraw(user=request.user, flag=flag)
     except ValidationError as exc:
-        return _flag_response(request, item, refusal=_message(exc), status=422)
+        return _flag_response(request, item, refusal=refusal_message(exc), status=422)
     if not request.htmx:
         messages.success(request, "Flag withdrawn.")
         return redirect(item.get_absolute_url())
@@ -200,10 +195,10 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
             moderator=request.user, comment=comment, **form.cleaned_data
         )
     except PermissionDenied as exc:
-        return _comment_page(request, comment, refusal=_message(exc), status=403)
+        return _comment_page(request, comment, refusal=refusal_message(exc), status=403)
     except ValidationError as exc:
         if comment.is_deleted:  # no form to show the message on
-            return _comment_page(request, comment, refusal=_message(exc), status=422)
+            return _comment_page(request, comment, refusal=refusal_message(exc), status=422)
         form.add_error(None, exc)
         return _comment_page(request, comment, status=422, **page)
     return _comment_done(request, comment, "Comment removed.")
@@ -225,7 +220,7 @@ def comment_restore(request: HttpRequest, pk: int) -> HttpResponse:
             moderator=request.user, comment=comment, **form.cleaned_data
         )
     except (PermissionDenied, ValidationError) as exc:
-        return _comment_page(request, comment, refusal=_message(exc), status=_status(exc))
+        return _comment_page(request, comment, refusal=refusal_message(exc), status=_status(exc))
     return _comment_done(request, comment, "Comment restored.")
 
 
@@ -254,7 +249,9 @@ def _paper_action(
             messages.success(request, done)
             return redirect(paper)
     except PermissionDenied as exc:
-        return render(request, PAGE_TEMPLATE, context | {"refusal": _message(exc)}, status=403)
+        return render(
+            request, PAGE_TEMPLATE, context | {"refusal": refusal_message(exc)}, status=403
+        )
     except ValidationError as exc:
         # A model validation error names its fields; the service's own ones are the form's.
         form.add_error(None, exc)
