@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "apps.submissions",
     "apps.notifications",
     "apps.moderation",
+    "apps.digests",
     "apps.profiles",
     "apps.api",
     "apps.demo",
@@ -200,6 +201,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.ingestion.tasks.refresh_github_stars",
         "schedule": 3600.0,
     },
+    # Hourly, on the hour: subscribers' delivery hours are whole local hours.
+    "digests-send-due": {
+        "task": "apps.digests.tasks.send_due_digests",
+        "schedule": crontab(minute=0),
+    },
+    "digests-expire-unconfirmed": {
+        "task": "apps.digests.tasks.expire_unconfirmed_subscriptions",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -302,9 +312,31 @@ def mailer_from_url(url: str) -> dict:
 EMAIL_URL = os.environ.get("EMAIL_URL") or (
     "console://" if DEBUG or TESTING else "smtp://localhost:25"
 )
-MAILERS = {"default": mailer_from_url(EMAIL_URL)}
+# Digests may leave through another server or provider stream than account mail.
+DIGEST_EMAIL_URL = os.environ.get("DIGEST_EMAIL_URL") or EMAIL_URL
+MAILERS = {"default": mailer_from_url(EMAIL_URL), "digests": mailer_from_url(DIGEST_EMAIL_URL)}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Paperboard <noreply@paperboard.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Digests (README: Digests) ----------------------------------------------------------
+# Digests and their confirmations come from their own address, separate from account mail.
+DIGEST_FROM_EMAIL = os.environ.get(
+    "DIGEST_FROM_EMAIL", "Paperboard digest <digest@paperboard.local>"
+)
+# The mailto: half of List-Unsubscribe; `manage.py digest_mailbox` reads what arrives there.
+DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get(
+    "DIGEST_UNSUBSCRIBE_MAILTO", "unsubscribe@paperboard.local"
+)
+DIGEST_CONFIRM_MAX_AGE_HOURS = int(os.environ.get("DIGEST_CONFIRM_MAX_AGE_HOURS", "48"))
+DIGEST_UNCONFIRMED_EXPIRE_DAYS = int(os.environ.get("DIGEST_UNCONFIRMED_EXPIRE_DAYS", "7"))
+# Sending: rows claimed per batch (sent over one connection), how long a claim is held, and
+# how often one recipient is tried before its delivery is marked failed.
+DIGEST_BATCH_SIZE = int(os.environ.get("DIGEST_BATCH_SIZE", "100"))
+DIGEST_LEASE_SECONDS = int(os.environ.get("DIGEST_LEASE_SECONDS", "300"))
+DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "4"))
+DIGEST_RETRY_SECONDS = int(os.environ.get("DIGEST_RETRY_SECONDS", "300"))
+# Parallel batch chains the hourly task starts.
+DIGEST_SENDERS = int(os.environ.get("DIGEST_SENDERS", "2"))
 
 # --- I18N, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("apps.votes.urls")),
     path("", include("apps.comments.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.digests.urls")),
     path("", include("apps.profiles.urls")),
     # Generated thumbnails; a reverse proxy may serve MEDIA_ROOT itself instead (README).
     re_path(r"^media/(?P<path>thumbnails/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
