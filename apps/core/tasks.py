@@ -12,10 +12,18 @@ from django.core.mail import EmailMultiAlternatives
     acks_late=True,
 )
 def send_email(
-    self, *, subject: str, body: str, to: list[str], html_body: str | None = None
+    self,
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html_body: str | None = None,
+    from_email: str | None = None,
+    mailer: str | None = None,
 ) -> int:
-    """Send one message through the configured mailer; network errors are retried."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    """Send one message through a configured mailer (``mailer``: a MAILERS alias, the default
+    one if None), from ``from_email`` (DEFAULT_FROM_EMAIL if None); network errors are retried."""
+    message = EmailMultiAlternatives(subject=subject, body=body, from_email=from_email, to=to)
     if html_body:
         message.attach_alternative(html_body, "text/html")
-    return message.send()
+    return message.send(using=mailer)
