@@ -44,6 +44,7 @@ def _clear_cache():
 class WorkerProcess:
     outbox: Path  # the email the worker sent, one file per message
     log: Path
+    process: subprocess.Popen  # e.g. to kill the worker in the middle of a task
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def celery_worker(transactional_db, tmp_path, celery_worker_env):
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        yield WorkerProcess(outbox=outbox, log=log_path)
+        yield WorkerProcess(outbox=outbox, log=log_path, process=worker)
         worker.terminate()
         try:
             worker.wait(timeout=20)
