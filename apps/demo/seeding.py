@@ -14,6 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.demo.community import seed_community
+from apps.digests.models import Frequency
+from apps.digests.schedule import period_containing
+from apps.digests.services import digest_freeze, subscription_for_user_subscribe
 from apps.ingestion.parsers import open_feed
 from apps.ingestion.services import entries_ingest
 from apps.papers.arxiv_ids import ARXIV_ID_RE
@@ -29,6 +32,8 @@ DEMO_DAYS = 5
 DEMO_USERNAMES = ["ada", "alan", "grace", "emmy", "kurt", "sofia"]
 # Moderates the demo (the moderators group: /moderation/).
 DEMO_MODERATOR = "grace"
+# With DEBUG on (their addresses verified), these demo users get a digest at 08:00 UTC.
+DEMO_DIGEST_SUBSCRIBERS = {"ada": Frequency.DAILY, "emmy": Frequency.WEEKLY}
 # Demo accounts are created as established members, past the new-account limits.
 DEMO_ACCOUNT_AGE = dt.timedelta(days=90)
 # With DEBUG on, each demo user can log in as <username>@example.org with this password.
@@ -42,6 +47,7 @@ class DemoSummary:
     days: list[dt.date]
     users: int
     announced: int
+    digests: int
 
 
 def date_from_arxiv_id(arxiv_id: str) -> dt.date:
@@ -131,4 +137,26 @@ def seed_demo(*, today: dt.date | None = None) -> DemoSummary:
         days=days,
         users=len(users),
         announced=announced.created + announced.updated + announced.unchanged,
+        digests=_seed_digests(users=users, days=days),
     )
+
+
+def _seed_digests(*, users: list[User], days: list[dt.date]) -> int:
+    """The digests of the demo's finished days and weeks, so the archive has some, and (with
+    DEBUG on) two subscribers, whose digests beat sends to the console. Returns how many
+    digests exist for the demo days."""
+    if settings.DEBUG:
+        for user in users:
+            if user.username in DEMO_DIGEST_SUBSCRIBERS:
+                subscription_for_user_subscribe(
+                    user=user,
+                    frequency=DEMO_DIGEST_SUBSCRIBERS[user.username],
+                    delivery_hour=8,
+                    time_zone="UTC",
+                )
+    today = days[0]
+    periods = {(Frequency.DAILY, period_containing(Frequency.DAILY, day)) for day in days[1:]}
+    last_week = period_containing(Frequency.WEEKLY, today - dt.timedelta(days=today.isoweekday()))
+    periods.add((Frequency.WEEKLY, last_week))
+    frozen = [digest_freeze(frequency=frequency, period=period) for frequency, period in periods]
+    return sum(digest is not None for digest in frozen)

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from apps.demo.seeding import DEMO_MODERATOR, DEMO_PASSWORD, seed_demo
+from apps.digests.models import Subscription
 from apps.moderation.permissions import Power, moderator_can
 from apps.users.models import User
 from apps.users.roles import user_is_moderator, user_is_new
@@ -30,6 +31,18 @@ def test_demo_users_have_no_password_without_debug(settings):
     seed_demo()
     assert not any(user.has_usable_password() for user in User.objects.all())
     assert not EmailAddress.objects.exists()
+    assert not Subscription.objects.exists()
+
+
+def test_two_demo_users_get_digests_when_debug_is_on(settings):
+    settings.DEBUG = True
+    seed_demo()
+    seed_demo()
+    subscriptions = Subscription.objects.select_related("user").order_by("user__username")
+    assert [(s.user.username, s.email, s.frequency, s.status) for s in subscriptions] == [
+        ("ada", "ada@example.org", "daily", "active"),
+        ("emmy", "emmy@example.org", "weekly", "active"),
+    ]
 
 
 def test_the_demo_has_one_moderator_and_established_members(settings):

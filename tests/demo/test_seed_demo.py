@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.demo.seeding import date_from_arxiv_id, demo_records
+from apps.digests.models import Digest, Frequency
 from apps.ingestion.models import Announcement
 from apps.papers.models import Author, Authorship, DailyEntry, Paper
 from apps.users.models import User
@@ -54,3 +55,14 @@ def test_demo_copes_with_missing_dates_and_authors():
 )
 def test_date_from_arxiv_id(arxiv_id, expected):
     assert date_from_arxiv_id(arxiv_id) == expected
+
+
+def test_the_demo_archive_has_the_digests_of_its_finished_days(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    days = sorted(set(DailyEntry.objects.values_list("day", flat=True)))
+    daily = Digest.objects.filter(frequency=Frequency.DAILY)
+    # every demo day but today (still running) has its digest, frozen once
+    assert sorted(daily.values_list("period_start", flat=True)) == days[:-1]
+    assert all(len(digest.paper_ids) == 10 for digest in daily)
+    assert f"{Digest.objects.count()} past digests" in capsys.readouterr().out

@@ -13,6 +13,7 @@ class Command(BaseCommand):
                 f"Demo data: {summary.papers} papers on {len(summary.days)} days "
                 f"({summary.days[-1]} to {summary.days[0]}), {summary.users} users; "
                 f"{summary.skipped} skipped for lacking an arXiv id; "
-                f"{summary.announced} papers of a saved arXiv listing on the New page."
+                f"{summary.announced} papers of a saved arXiv listing on the New page; "
+                f"{summary.digests} past digests."
             )
         )
