@@ -334,6 +334,7 @@ class _Sender:
             self.progress(len(unwanted))
         if not wanted:
             return True
+        self._prefetch(wanted)
 
         mail = mailers["digests"]
         try:
@@ -387,11 +388,23 @@ class _Sender:
             else:
                 self._failed(delivery, claim=claim, error="the mail backend sent nothing")
 
-    def _message(self, delivery: Delivery) -> tuple[EmailMultiAlternatives, list[int]]:
+    def _renderer(self, delivery: Delivery) -> DigestRenderer:
         renderer = self.renderers.get(delivery.digest_id)
         if renderer is None:
             renderer = self.renderers[delivery.digest_id] = DigestRenderer(delivery.digest)
-        return renderer.message(delivery.subscription)
+        return renderer
+
+    def _prefetch(self, deliveries: list[Delivery]) -> None:
+        """The batch's "for you" inputs, two queries per digest in the batch."""
+        by_digest: dict[int, list[Delivery]] = defaultdict(list)
+        for delivery in deliveries:
+            by_digest[delivery.digest_id].append(delivery)
+        for batch in by_digest.values():
+            renderer = self._renderer(batch[0])
+            renderer.prefetch([delivery.subscription for delivery in batch])
+
+    def _message(self, delivery: Delivery) -> tuple[EmailMultiAlternatives, list[int]]:
+        return self._renderer(delivery).message(delivery.subscription)
 
     def _sent(
         self,

@@ -17,7 +17,14 @@ class Vote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "paper"], name="votes_vote_one_per_user"),
         ]
-        indexes = [models.Index(fields=["paper", "created_at"], name="votes_vote_paper_time")]
+        indexes = [
+            models.Index(fields=["paper", "created_at"], name="votes_vote_paper_time"),
+            # A user's latest votes with their papers from the index alone (a digest's "for
+            # you" part, for a batch of subscribers at once; a profile's upvoted tab).
+            models.Index(
+                fields=["user", "-created_at"], include=["paper"], name="votes_vote_user_time"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} ▲ {self.paper_id}"
