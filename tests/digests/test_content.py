@@ -328,3 +328,27 @@ def test_an_account_holders_email_costs_the_same_few_queries_with_1_or_50_votes(
         assert window["related"].pk in paper_ids
 
     assert counts[0] == counts[1]
+
+
+def test_a_batch_prefetch_gives_the_same_emails_in_two_queries_for_all(
+    window, django_assert_num_queries
+):
+    users = [make_user() for _ in range(6)]
+    for user in users[::2]:
+        vote(user, window["seed"])
+    comment_create(author=users[1], paper=window["seed"], body="Lovely samples.")
+    subscriptions = [account(user) for user in users] + [visitor()]
+    one_by_one = DigestRenderer(window["digest"])
+    expected = [one_by_one.message(subscription)[1] for subscription in subscriptions]
+
+    renderer = DigestRenderer(window["digest"])
+    renderer.candidates  # noqa: B018 - loaded once per digest, not per batch
+    with django_assert_num_queries(2):  # already sent, and everyone's activity
+        renderer.prefetch(subscriptions)
+    with django_assert_num_queries(0):
+        batch = [renderer.message(subscription)[1] for subscription in subscriptions]
+
+    assert batch == expected
+    assert [window["related"].pk in ids for ids in batch] == [
+        True, True, True, False, True, False, False
+    ]  # fmt: skip

@@ -132,3 +132,34 @@ def test_the_text_part_has_the_papers_and_the_links():
     assert (
         "Attention &amp; memory" in sent(message).get_body(preferencelist=("html",)).get_content()
     )
+
+
+def test_both_parts_reach_the_server_exactly_as_rendered():
+    """The bodies are quoted-printable by binascii: decoding gives back every character."""
+    make_entry(day=DAY, title="Ünïcode “quotes” — and a line " + "long " * 60, upvotes=9)
+    message, _ = DigestRenderer(digest()).message(subscriber())
+    parsed = sent(message)
+    headers = message.message(policy=email.policy.SMTP)
+
+    assert headers["Content-Type"].startswith("multipart/alternative")
+    for part in headers.get_payload():
+        assert part["Content-Transfer-Encoding"] == "quoted-printable"
+    raw = message.message(policy=email.policy.SMTP).as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    # The server receives CRLF line ends (SMTP), the rest is byte for byte what was rendered.
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    assert text.replace("\r\n", "\n") == message.body
+    html = parsed.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+    assert html == message.alternatives[0].content
+    assert "Ünïcode “quotes” —" in html
+
+
+def test_a_sender_name_outside_ascii_goes_through_djangos_own_encoding(settings):
+    settings.DIGEST_FROM_EMAIL = "Paperboard Übersicht <digest@papers.example.org>"
+    message, _ = DigestRenderer(digest()).message(subscriber())
+    parsed = sent(message)
+
+    assert parsed["From"] == "Paperboard Übersicht <digest@papers.example.org>"
+    assert parsed["Subject"] == "Top papers of Friday, Nov 27 · Paperboard"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Attention &amp; memory" in parsed.get_body(preferencelist=("html",)).get_content()
