@@ -1,4 +1,5 @@
-"""Admin actions that decide items one by one through a service (which checks permissions)."""
+"""Admin helpers: actions that decide items one by one through a service (which checks
+permissions), and pages of rows that only services write."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -30,3 +31,17 @@ def apply_to_each(
             count += 1
     if count:
         modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
+
+
+class ReadOnlyAdminMixin:
+    """An admin page that shows rows and never adds, changes or deletes them: they are written
+    by services, which keep counters, logs and notices right."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.core.admin_actions import ReadOnlyAdminMixin
 from apps.digests.models import Delivery, Digest, Subscription
 
 
@@ -33,21 +34,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the senders only (apps.digests.sending)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Digest)
-class DigestAdmin(ReadOnlyAdmin):
+class DigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("frequency", "period_start", "period_end", "paper_count", "created_at")
     list_filter = ("frequency",)
     date_hierarchy = "period_start"
@@ -58,7 +46,7 @@ class DigestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("subscription", "digest", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "digest__frequency")
     list_select_related = ("subscription", "digest")

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 
 from apps.comments.admin import CommentAdmin
 from apps.comments.models import Comment
-from apps.core.admin_actions import apply_to_each
+from apps.core.admin_actions import ReadOnlyAdminMixin, apply_to_each
 from apps.moderation import services
 from apps.moderation.forms import ReasonForm
 from apps.moderation.models import Flag, ModerationAction
@@ -76,17 +76,6 @@ def _decide_with_reason(
         "media": modeladmin.media,
     }
     return TemplateResponse(request, REASON_TEMPLATE, context, status=400 if form.is_bound else 200)
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- Comments -----------------------------------------------------------------------------
@@ -146,7 +135,7 @@ class CommentModerationAdmin(CommentAdmin):
 # --- Papers -------------------------------------------------------------------------------
 
 
-class PaperModerationAdmin(PaperAdmin):
+class PaperModerationAdmin(ReadOnlyAdminMixin, PaperAdmin):
     """Papers are read-only here: their metadata is corrected on the site's edit page (which
     asks for the reason and writes the log), duplicates merged there; locks and unlisting
     are actions. Never deleted: votes, comments and claims would go with them."""
@@ -155,15 +144,6 @@ class PaperModerationAdmin(PaperAdmin):
     list_filter = ["discussion_locked"]
     readonly_fields = [*PaperAdmin.readonly_fields, "on_the_site"]
     actions = ["lock_discussions", "unlock_discussions", "remove_from_day"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # papers come from arXiv (submissions, ingestion)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="On the site")
     def on_the_site(self, paper: Paper) -> str:
@@ -326,7 +306,7 @@ class UserModerationAdmin(UserAdmin):
 # --- Flags and the log: read-only ---------------------------------------------------------
 
 
-class FlagAdmin(_ReadOnlyAdmin):
+class FlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who flagged what: for staff only (the site never shows flag authors to users)."""
 
     list_display = ["created_at", "reason", "paper", "comment", "flagged_by", "resolution"]
@@ -336,7 +316,7 @@ class FlagAdmin(_ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class ModerationActionAdmin(_ReadOnlyAdmin):
+class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The log is written by the services only and never rewritten."""
 
     list_display = ["created_at", "moderator_name", "action", "target_label", "reason"]
@@ -345,18 +325,9 @@ class ModerationActionAdmin(_ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class DailyEntryModerationAdmin(DailyEntryAdmin):
+class DailyEntryModerationAdmin(ReadOnlyAdminMixin, DailyEntryAdmin):
     """Read-only: papers go on a day through submissions and come off through "Remove
     selected papers from their day" (the log written, the submitter told)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 for model, model_admin in [

@@ -18,7 +18,6 @@ from apps.core.tasks import send_email
 from apps.digests import services
 from apps.digests.models import Subscription
 from apps.digests.tokens import confirmation_token
-from config.celery import app as celery_app
 from tests.factories import make_entry, make_user, verify_for_log_in
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +28,8 @@ OPTIONS = {"frequency": "daily", "delivery_hour": "8", "time_zone": "Europe/Berl
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    """Mail is queued on commit to Celery; run those tasks in-process so they reach the outbox."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+def _celery_eager(celery_eager):
+    """Confirmations are queued on commit to Celery: here they run in-process."""
 
 
 def subscribe(client, capture, email, *, ip="203.0.113.7", extra=None, **fields):

@@ -6,24 +6,14 @@ import re
 import pytest
 
 from apps.digests.models import Subscription
-from config.celery import app as celery_app
 from tests.factories import make_entry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def eager_celery():
-    """The confirmation is queued on commit to Celery: run it in the live server's process, so
-    it reaches the test outbox (no worker runs here)."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
-
-
-@pytest.mark.usefixtures("eager_celery")
+# The confirmation is queued on commit to Celery: it runs in the live server's process, so it
+# reaches the test outbox (no worker runs here).
+@pytest.mark.usefixtures("celery_eager")
 def test_subscribe_from_the_box_then_confirm_from_the_email(browser, live_server, mailoutbox):
     make_entry(day=dt.date(2024, 10, 1), title="Notes on the engine")
     context = browser.new_context(timezone_id="Asia/Tokyo")

@@ -2,18 +2,12 @@ import re
 
 import pytest
 
-from config.celery import app as celery_app
 from tests.factories import make_user, verify_for_log_in
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():
-    """Mail is queued on commit to Celery; run those tasks in-process so they reach the outbox."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+def _celery_eager(celery_eager):
+    """Account mail is queued on commit to Celery: here it runs in-process."""
 
 
 @pytest.fixture(autouse=True)
