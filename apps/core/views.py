@@ -15,3 +15,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)
+
+
+def visitor_context(request: HttpRequest) -> dict:
+    """Context for a page with nothing a visitor can post: no CSRF token is rendered for
+    them, so no cookie is set and the page is the same for every visitor."""
+    return {} if request.user.is_authenticated else {"csrf_token": ""}

@@ -36,7 +36,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import Resolver404, resolve
 
-from apps.digests import services
+from apps.digests import selectors, services
 from apps.digests.models import Subscription
 
 # "unsubscribe TOKEN", any case, any spacing; a client that did not decode the mailto's subject
@@ -231,7 +231,7 @@ def _bounced_emails(addresses: list[str], tokens: set[str]) -> list[str]:
 
 
 def _unsubscribe(token: str, summary: MailboxSummary) -> None:
-    subscription = Subscription.objects.filter(token=token).first()
+    subscription = selectors.subscription_by_token(token=token)
     if subscription is None:
         summary.unknown_tokens += 1
     elif services.subscription_unsubscribe(subscription=subscription):

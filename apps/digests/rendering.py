@@ -116,6 +116,11 @@ def digest_subject(digest: Digest) -> str:
     return f"{digest_heading(digest)} · {SITE_NAME}"
 
 
+def long_date(day: dt.date) -> str:
+    """Friday, November 27, 2026."""
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
 def _intro(digest: Digest) -> str:
     start = digest.period_start
     if digest.frequency == Frequency.WEEKLY:
@@ -124,9 +129,7 @@ def _intro(digest: Digest) -> str:
             f"The papers the community upvoted most in week {week.week} of {week.year}"
             f" ({_day_range(start, digest.period_end)})"
         )
-    return (
-        f"The papers the community upvoted most on {start:%A}, {start:%B} {start.day}, {start.year}"
-    )
+    return f"The papers the community upvoted most on {long_date(start)}"
 
 
 @dataclass(frozen=True)

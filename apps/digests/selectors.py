@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from allauth.account.models import EmailAddress
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -58,16 +57,6 @@ def subscription_for_confirmation(*, token: str) -> Subscription:
             code="stale",
         )
     return subscription
-
-
-def verified_primary_email(*, user: User) -> str | None:
-    """The account's primary address if it is verified: the only one a one-click subscription
-    may use (it is known to reach the account's owner)."""
-    return (
-        EmailAddress.objects.filter(user=user, primary=True, verified=True)
-        .values_list("email", flat=True)
-        .first()
-    )
 
 
 # --- Content ------------------------------------------------------------------------------

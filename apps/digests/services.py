@@ -21,11 +21,12 @@ from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.core.tasks import send_email
 from apps.digests import selectors
 from apps.digests.models import Digest, Frequency, Subscription
-from apps.digests.rendering import manage_url, unsubscribe_url
+from apps.digests.rendering import absolute_url, manage_url, unsubscribe_url
 from apps.digests.schedule import time_zone_names
 from apps.digests.tokens import confirmation_token
 from apps.papers.periods import Period
 from apps.users.models import User
+from apps.users.selectors import verified_primary_email
 
 # How many papers a digest's shared "top" part lists.
 TOP_PAPERS = {Frequency.DAILY: 10, Frequency.WEEKLY: 15}
@@ -160,16 +161,12 @@ def _address_may_get_mail(address: str) -> bool:
     return True
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 def _email(subscription: Subscription, *, subject: str, template: str, **context) -> dict:
     """The keyword arguments of ``send_email`` for a message to the subscription's address,
     from the digests' own sender and mailer."""
     context = {
         "subscription": subscription,
-        "home_url": _absolute(reverse("digests:home")),
+        "home_url": absolute_url(reverse("digests:home")),
         "manage_url": manage_url(subscription),
         **context,
     }
@@ -185,7 +182,7 @@ def _email(subscription: Subscription, *, subject: str, template: str, **context
 
 def subscription_confirmation_email(subscription: Subscription) -> dict:
     """The confirmation request (the only email an unconfirmed address ever gets)."""
-    url = _absolute(reverse("digests:confirm", args=[confirmation_token(subscription)]))
+    url = absolute_url(reverse("digests:confirm", args=[confirmation_token(subscription)]))
     return _email(
         subscription,
         subject="Confirm your Paperboard digest subscription",
@@ -294,7 +291,7 @@ def subscription_for_user_subscribe(
     subscription_options_check(
         frequency=frequency, delivery_hour=delivery_hour, time_zone=time_zone
     )
-    email = selectors.verified_primary_email(user=user)
+    email = verified_primary_email(user=user)
     if email is None:
         raise PermissionDenied(
             "Verify your email address first: the digest goes to your verified primary address."

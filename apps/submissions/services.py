@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -38,6 +37,7 @@ from apps.papers.services import daily_entry_place
 from apps.submissions.models import Submission
 from apps.users.models import User
 from apps.users.roles import user_can_post, user_is_moderator, user_is_new
+from apps.users.selectors import verified_primary_email
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def submitter_check(user: User) -> None:
     """Raise PermissionDenied unless ``user`` may submit: in good standing, email verified."""
     if not user_can_post(user):
         raise PermissionDenied("Log in with an account in good standing to submit papers.")
-    if not EmailAddress.objects.filter(user=user, primary=True, verified=True).exists():
+    if verified_primary_email(user=user) is None:
         raise PermissionDenied("Verify your email address before submitting papers.")
 
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+
 from apps.users.models import User
 
 
 def profile_user(*, username: str) -> User | None:
     """The active account with this handle, in any letter case."""
     return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
+def verified_primary_email(*, user: User) -> str | None:
+    """The account's primary address if it is verified (it is known to reach the account's
+    owner: submitting and one-click digest subscriptions need one), else None."""
+    return (
+        EmailAddress.objects.filter(user=user, primary=True, verified=True)
+        .values_list("email", flat=True)
+        .first()
+    )

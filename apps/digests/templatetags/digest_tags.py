@@ -15,9 +15,7 @@ def digest_subscription(context) -> Subscription | None:
     """``{% digest_subscription as subscription %}``: the reader's own subscription; no query
     for visitors, one for an account."""
     user = getattr(context.get("request"), "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    return selectors.subscription_for_user(user=user)
+    return selectors.subscription_for_user(user=user) if user is not None else None
 
 
 @register.filter

@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from apps.core.views import visitor_context
 from apps.digests import selectors
 from apps.digests.models import Digest, Frequency
-from apps.digests.rendering import digest_path, render_digest_html
+from apps.digests.rendering import digest_path, long_date, render_digest_html
 from apps.digests.schedule import period_containing
 from apps.digests.services import TOP_PAPERS
 from apps.papers.periods import Period
@@ -36,14 +37,8 @@ def _frequency(request: HttpRequest, *, default: str | None) -> str | None:
     return value
 
 
-def _public(request: HttpRequest) -> dict:
-    """A visitor's page has no form: rendering no CSRF token sets no cookie, and the page is
-    the same for every visitor."""
-    return {} if request.user.is_authenticated else {"csrf_token": ""}
-
-
 def _bad_request(request: HttpRequest, error: _BadFrequency) -> HttpResponse:
-    context = {"message": str(error), **_public(request)}
+    context = {"message": str(error), **visitor_context(request)}
     return render(request, "400.html", context, status=400)
 
 
@@ -52,7 +47,7 @@ def _period_label(digest: Digest) -> str:
     start = digest.period_start
     if digest.frequency == Frequency.WEEKLY:
         return period_containing(Frequency.WEEKLY, start).label
-    return f"{start:%A}, {start:%B} {start.day}, {start.year}"
+    return long_date(start)
 
 
 @require_safe
@@ -71,7 +66,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     context = {
         "frequency": frequency,
         "frequencies": Frequency.choices,
-        **_public(request),
+        **visitor_context(request),
     }
     period = selectors.preview_period(frequency=frequency, today=timezone.now().date())
     if period is None:
@@ -114,7 +109,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         "page": page,
         "frequency": frequency,
         "frequencies": Frequency.choices,
-        **_public(request),
+        **visitor_context(request),
     }
     return render(request, "digests/archive.html", context)
 

@@ -23,6 +23,7 @@ from apps.core.refusals import refusal_message, refusal_status
 from apps.digests import selectors, services
 from apps.digests.forms import PreferencesForm, SubscribeForm
 from apps.digests.models import Subscription
+from apps.users.selectors import verified_primary_email
 
 HOME = "digests/home.html"
 BOX = "digests/partials/subscribe_box.html"
@@ -65,7 +66,7 @@ def _home(
         subscription = selectors.subscription_for_user(user=request.user)
         context.update(
             subscription=subscription,
-            can_one_click=selectors.verified_primary_email(user=request.user) is not None,
+            can_one_click=verified_primary_email(user=request.user) is not None,
             preferences=preferences or PreferencesForm(initial=_options(subscription)),
         )
     else:

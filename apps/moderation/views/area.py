@@ -29,6 +29,7 @@ from apps.comments.models import Comment
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.refusals import Refusal, refusal_message, refusal_status
+from apps.core.views import visitor_context
 from apps.moderation import selectors, services
 from apps.moderation.forms import (
     NOTE_LENGTH,
@@ -498,26 +499,20 @@ def user_unban(request: HttpRequest, username: str) -> HttpResponse:
 # --- The public log -----------------------------------------------------------------------
 
 
-def _public(request: HttpRequest) -> dict:
-    """An anonymous visitor of the log has nothing to post: no CSRF token is rendered, so no
-    cookie is set and the page is the same for everyone."""
-    return {} if request.user.is_authenticated else {"csrf_token": ""}
-
-
 @require_safe
 def log(request: HttpRequest) -> HttpResponse:
     """The public log: who did what, on which item, when and why; nothing private."""
     form = LogFilterForm(request.GET)
     if not form.is_valid():
         context = {"message": f"{form.error_message()} Clear the filters and try again."}
-        return render(request, "400.html", {**context, **_public(request)}, status=400)
+        return render(request, "400.html", {**context, **visitor_context(request)}, status=400)
     filters = form.filters()
     context = {
         "page": selectors.log_page(page=request.GET.get("page"), **filters),
         "form": form,
         "filtered": any(filters.values()),
         "feed_url": _with_filters(reverse("moderation:log_feed"), filters),
-        **_public(request),
+        **visitor_context(request),
     }
     # Moderators find their tabs here too; members cost no more than the group check.
     powers = moderator_powers(request.user) if user_is_moderator(request.user) else set()
