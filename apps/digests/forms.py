@@ -1,3 +1,5 @@
+from functools import cache
+
 from django import forms
 
 from apps.digests.models import Frequency
@@ -13,9 +15,11 @@ def _listed(name: str) -> bool:
     return name == "UTC" or ("/" in name and not name.startswith("Etc/"))
 
 
-def _zone_choices() -> list[tuple[str, str]]:
+@cache
+def _zone_choices() -> tuple[tuple[str, str], ...]:
+    """Sorted once per process: every form on /digest and the manage pages lists them."""
     names = sorted(name for name in time_zone_names() if _listed(name))
-    return [(name, name.replace("_", " ")) for name in names]
+    return tuple((name, name.replace("_", " ")) for name in names)
 
 
 class TimeZoneField(forms.ChoiceField):
