@@ -9,9 +9,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
+from apps.core.navigation import absolute_url
 from apps.papers.models import DailyEntry, Paper
 from apps.users.models import User
 
@@ -32,9 +32,9 @@ def user_payload(user: User | None) -> dict[str, Any] | None:
     return {
         "user": user.username,
         "fullname": user.public_name,
-        "avatarUrl": f"{settings.SITE_URL}{reverse('users:avatar', args=[user.username])}",
+        "avatarUrl": absolute_url(reverse("users:avatar", args=[user.username])),
         # Not in the Hugging Face API (its client keeps unknown fields): the profile here.
-        "profileUrl": f"{settings.SITE_URL}{user.get_absolute_url()}",
+        "profileUrl": absolute_url(user.get_absolute_url()),
         "type": "user",
     }
 
@@ -80,7 +80,7 @@ def paper_payload(paper: Paper, claimed: ClaimedSlots) -> dict[str, Any]:
         "submittedOnDailyBy": user_payload(entry.submitted_by) if entry else None,
         "githubRepo": paper.github_repo or None,
         "projectPage": paper.project_page or None,
-        "url": f"{settings.SITE_URL}{paper.get_absolute_url()}",
+        "url": absolute_url(paper.get_absolute_url()),
     }
 
 

@@ -1,4 +1,5 @@
-"""Where to send a visitor next: safe return addresses and the log-in detour."""
+"""Where to send a visitor next: safe return addresses, the log-in detour, and addresses on
+the public site for emails, feeds and the API."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the public site (SITE_URL); an absolute URL is returned as it is."""
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL + path
 
 
 def safe_next_url(request: HttpRequest, fallback: str) -> str:

@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.text import capfirst
 
+from apps.core.navigation import absolute_url
 from apps.digests.models import Digest, Frequency, Subscription
 from apps.digests.schedule import period_containing
 from apps.digests.selectors import (
@@ -68,13 +69,6 @@ PAGE_MARKS = ("greeting", "for_you", "email", "manage_url", "unsubscribe_url")
 # go into style attributes. The partials take the plain rules only.
 _PAGE_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 _FRAGMENT_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
-
-
-def absolute_url(path: str) -> str:
-    """``path`` on the public site (SITE_URL); an absolute URL is returned as it is."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return settings.SITE_URL + path
 
 
 def site_host() -> str:

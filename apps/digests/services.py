@@ -17,11 +17,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.navigation import absolute_url
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
 from apps.core.tasks import send_email
 from apps.digests import selectors
 from apps.digests.models import Digest, Frequency, Subscription
-from apps.digests.rendering import absolute_url, manage_url, unsubscribe_url
+from apps.digests.rendering import manage_url, unsubscribe_url
 from apps.digests.schedule import time_zone_names
 from apps.digests.tokens import confirmation_token
 from apps.papers.periods import Period

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.comments.models import Comment
+from apps.core.navigation import absolute_url
 from apps.notifications.models import Notification, NotificationPreference
 from apps.users.models import User
 
@@ -114,9 +114,9 @@ def notifications_mark_all_read(*, user: User) -> int:
 
 
 def _email_text(notification: Notification) -> tuple[str, str]:
-    settings_url = f"{settings.SITE_URL}{reverse('notifications:settings')}"
+    settings_url = absolute_url(reverse("notifications:settings"))
     if notification.kind == Notification.Kind.MODERATION:
-        link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+        link = f"\n\n{absolute_url(notification.url)}" if notification.url else ""
         body = (
             f"{notification.message}{link}\n\n"
             f"You get this email because of your notification settings; turn these emails off "
@@ -129,7 +129,7 @@ def _email_text(notification: Notification) -> tuple[str, str]:
     verb = notification.get_kind_display()
     # One line: a name or title with a line break would make the message unsendable.
     subject = " ".join(f"{actor} {verb} on “{paper.title[:80]}”".split())
-    url = f"{settings.SITE_URL}{comment.get_absolute_url()}"
+    url = absolute_url(comment.get_absolute_url())
     body = (
         f"{actor} {verb} in the discussion of “{paper.title}”:\n\n"
         f"{comment.body[:2000]}\n\n"
