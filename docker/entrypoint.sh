@@ -4,10 +4,8 @@ set -eu
 case "${1:-web}" in
   web)
     python manage.py migrate --no-input
-    exec gunicorn config.wsgi:application \
-      --bind "0.0.0.0:${PORT:-8000}" \
-      --workers "${WEB_CONCURRENCY:-3}" \
-      --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
+    # Workers, threads, port, access log, trusted proxies: config/gunicorn.conf.py.
+    exec gunicorn -c config/gunicorn.conf.py config.wsgi:application
     ;;
   worker)
     exec celery -A config worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}"
