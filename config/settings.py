@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' shared pages come from Redis before sessions and users are looked at.
+    "apps.core.shared_cache.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,12 +160,21 @@ if TESTING and _redis_base == 0:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "apps.core.cache.ReusedClientRedisCache",
         "LOCATION": redis_database(REDIS_URL, _redis_base + 1),
         "KEY_PREFIX": "paperboard",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+
+# Shared pages (apps/core/shared_cache.py, README "Caching"): anonymous visitors get one copy
+# per URL, rendered again at most every SHARED_CACHE_STALE_SECONDS after a write, kept at most
+# SHARED_CACHE_TTL seconds; proxies and CDNs may keep it SHARED_CACHE_PROXY_SECONDS. Tests turn
+# it on where they test it, so that the rest see every change at once.
+SHARED_CACHE_ENABLED = env_bool("SHARED_CACHE", not TESTING)
+SHARED_CACHE_STALE_SECONDS = float(os.environ.get("SHARED_CACHE_STALE_SECONDS", "2"))
+SHARED_CACHE_TTL = int(os.environ.get("SHARED_CACHE_TTL", "60"))
+SHARED_CACHE_PROXY_SECONDS = int(os.environ.get("SHARED_CACHE_PROXY_SECONDS", "10"))
 
 CELERY_BROKER_URL = redis_database(REDIS_URL, _redis_base)
 CELERY_RESULT_BACKEND = redis_database(REDIS_URL, _redis_base + 2)

@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from apps.core.views import healthz
+from apps.core.views import csrf, healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("csrf", csrf, name="csrf"),
     path("", include("apps.users.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include("apps.api.urls")),

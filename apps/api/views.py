@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.api.payloads import listing_item, paper_payload
+from apps.core.shared_cache import shared_page
 from apps.papers import periods, selectors
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import Paper
@@ -95,6 +96,7 @@ def _listing(papers: list[Paper]) -> list[dict[str, Any]]:
     return [listing_item(paper, claimed) for paper in papers]
 
 
+@shared_page
 @json_view
 def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
     """``list_daily_papers``: the daily list, optionally for a date/week/month or a submitter."""
@@ -116,6 +118,7 @@ def daily_papers(request: HttpRequest) -> list[dict[str, Any]]:
     return _listing(list(papers[page * limit : (page + 1) * limit]))
 
 
+@shared_page
 @json_view
 def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any] | HttpResponse:
     """``paper_info``: one paper by arXiv id (a versioned id gives the same paper); the id
@@ -132,6 +135,7 @@ def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any] | HttpResp
     return paper_payload(paper, selectors.claimed_author_slots(paper_ids=[paper.pk]))
 
 
+@shared_page
 @json_view
 def search(request: HttpRequest) -> list[dict[str, Any]]:
     """``list_papers(query=...)``: full-text search, best first; an arXiv id finds that paper."""

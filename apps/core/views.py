@@ -1,4 +1,5 @@
 from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -17,7 +18,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=503 if down else 200)
 
 
-def visitor_context(request: HttpRequest) -> dict:
-    """Context for a page with nothing a visitor can post: no CSRF token is rendered for
-    them, so no cookie is set and the page is the same for every visitor."""
-    return {} if request.user.is_authenticated else {"csrf_token": ""}
+@never_cache
+@require_safe
+def csrf(request: HttpRequest) -> JsonResponse:
+    """A CSRF token for a form on a shared page, fetched when it is submitted (static/js/csrf.js):
+    the page itself carries none, so it can be the same for every visitor. Sets the cookie."""
+    return JsonResponse({"token": get_token(request)})

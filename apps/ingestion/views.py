@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from apps.core.htmx import vary_on_htmx
+from apps.core.shared_cache import shared_page
 from apps.ingestion import selectors
 
 PAGE_SIZE = 50
 CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?$")
 
 
+@shared_page
 def new_latest(request: HttpRequest) -> HttpResponse:
     """The latest day arXiv announced papers on, keeping the filters."""
     day = selectors.latest_announcement_day()
@@ -23,6 +25,7 @@ def new_latest(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('ingestion:new_day', args=[day])}{query}")
 
 
+@shared_page
 @vary_on_htmx
 def new_day(request: HttpRequest, day: dt.date) -> HttpResponse:
     """Every paper arXiv announced on ``day`` in the configured categories, by tab."""

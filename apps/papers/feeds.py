@@ -19,6 +19,8 @@ FEED_SIZE = 50
 class _EntryFeed(Feed):
     """Items are DailyEntry rows carrying their paper, submitter and ``author_names``."""
 
+    shared_page = True  # the same for every reader: apps.core.shared_cache
+
     def item_title(self, item: DailyEntry) -> str:
         return item.paper.title
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from collections.abc import Callable, Sequence
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from apps.core.htmx import vary_on_htmx
+from apps.core.shared_cache import shared_data, shared_page
 from apps.papers import selectors, services
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import AuthorClaim, Authorship, Paper
@@ -48,6 +51,40 @@ def _tabs(*, anchor: dt.date | None, active: str) -> list[dict]:
     return tabs
 
 
+def _period_listing(period: Period, page_number: str) -> dict:
+    """One page of a period's ranked entries, their total and the nearest periods with
+    papers."""
+    entries = selectors.daily_entries_in_period(start=period.start, end=period.end)
+    page_obj = selectors.page_of(entries, number=page_number, per_page=PAGE_SIZE)
+    previous_period, next_period = selectors.neighbouring_periods(period=period)
+    return {
+        "entries": page_obj.object_list,
+        "total": page_obj.paginator.count,
+        "number": page_obj.number,
+        "previous_period": previous_period,
+        "next_period": next_period,
+    }
+
+
+def _shared_listing(name: str, compute: Callable[[], dict]) -> tuple[dict, Sequence]:
+    """A list page's data for every reader (``shared_data``) without its entries, and the
+    entries, read only if the page's cards have to be rendered (``{% paper_cards %}``)."""
+    computed: dict = {}
+
+    def listing() -> dict:
+        computed.update(compute())
+        return {key: value for key, value in computed.items() if key != "entries"}
+
+    shared = shared_data(name, listing)
+    if "entries" in computed:
+        return shared, computed["entries"]
+    return shared, SimpleLazyObject(lambda: compute()["entries"])
+
+
+def _latest_day() -> dt.date | None:
+    return shared_data("latest-day", selectors.latest_day_with_papers)
+
+
 def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
     """A period's ranked papers, paginated, with links to the nearest non-empty periods."""
     context: dict = {
@@ -59,37 +96,43 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
     if period is None:
         context.update(entries=[], page_obj=None, previous_period=None, next_period=None)
     else:
-        entries = selectors.daily_entries_in_period(start=period.start, end=period.end)
-        page_obj = selectors.page_of(entries, number=request.GET.get("p"), per_page=PAGE_SIZE)
-        previous_period, next_period = selectors.neighbouring_periods(period=period)
+        page_number = request.GET.get("p", "")[:12]
+        name = f"period:{period.kind}:{period.value}:{page_number}"
+        listing, entries = _shared_listing(name, lambda: _period_listing(period, page_number))
+        page_obj = Paginator(range(listing["total"]), PAGE_SIZE).get_page(listing["number"])
         context.update(
-            entries=page_obj.object_list,
-            total=page_obj.paginator.count,
+            entries=entries,
+            cards_name=name,
+            total=listing["total"],
             page_obj=page_obj if page_obj.paginator.num_pages > 1 else None,
-            previous_period=previous_period,
-            next_period=next_period,
+            previous_period=listing["previous_period"],
+            next_period=listing["next_period"],
         )
     # "More papers" (htmx) appends the next page's cards and pager in place of the pager.
     template = "papers/period.html#page" if request.htmx else "papers/period.html"
     return render(request, template, context)
 
 
+@shared_page
 @vary_on_htmx
 def latest_day(request: HttpRequest) -> HttpResponse:
-    day = selectors.latest_day_with_papers()
+    day = _latest_day()
     return _render_period(request, Period.containing("day", day) if day else None)
 
 
+@shared_page
 @vary_on_htmx
 def day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
     return _render_period(request, Period.containing("day", day))
 
 
+@shared_page
 @vary_on_htmx
 def week_page(request: HttpRequest, week: Period) -> HttpResponse:
     return _render_period(request, week)
 
 
+@shared_page
 @vary_on_htmx
 def month_page(request: HttpRequest, month: Period) -> HttpResponse:
     return _render_period(request, month)
@@ -108,11 +151,19 @@ def period_jump(request: HttpRequest) -> HttpResponse:
     return redirect(Period.containing(kind, day).get_absolute_url())
 
 
-def trending(request: HttpRequest) -> HttpResponse:
+def _trending_listing() -> dict:
     entries = list(selectors.daily_entries_trending(limit=TRENDING_SIZE))
+    return {"entries": entries, "total": len(entries)}
+
+
+@shared_page
+def trending(request: HttpRequest) -> HttpResponse:
+    listing, entries = _shared_listing("trending", _trending_listing)
     context = {
-        "tabs": _tabs(anchor=selectors.latest_day_with_papers(), active="trending"),
+        "tabs": _tabs(anchor=_latest_day(), active="trending"),
         "entries": entries,
+        "cards_name": "trending",
+        "total": listing["total"],
         "half_life_hours": int(TRENDING_HALF_LIFE.total_seconds() // 3600),
     }
     return render(request, "papers/trending.html", context)
@@ -135,6 +186,7 @@ def _paper(arxiv_id: str, url_name: str) -> Paper | HttpResponse:
     return paper
 
 
+@shared_page
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id, "papers:detail")
     if isinstance(paper, HttpResponse):
@@ -143,6 +195,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render(request, "papers/detail.html", context)
 
 
+@shared_page
 def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """The paper page as Markdown, for readers, scripts and language models."""
     paper = _paper(arxiv_id, "papers:detail_md")
@@ -159,6 +212,7 @@ def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 SEARCH_PAGE_SIZE = 20
 
 
+@shared_page
 def search(request: HttpRequest) -> HttpResponse:
     """Full-text search; an arXiv id or URL of a paper we have jumps straight to its page."""
     parsed = parse_search(request.GET.get("q", ""))

@@ -5,12 +5,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.core.htmx import vary_on_htmx
+from apps.core.shared_cache import shared_page
 from apps.profiles.selectors import PROFILE_TABS
 from apps.users.selectors import profile_user
 
 PAGE_SIZE = 20
 
 
+@shared_page
 @vary_on_htmx
 def profile(request: HttpRequest, username: str, tab: str = "submitted") -> HttpResponse:
     if tab not in PROFILE_TABS:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from apps.core.views import visitor_context
+from apps.core.shared_cache import shared_page
 from apps.digests import selectors
 from apps.digests.models import Digest, Frequency
 from apps.digests.rendering import digest_path, long_date, render_digest_html
@@ -38,7 +38,7 @@ def _frequency(request: HttpRequest, *, default: str | None) -> str | None:
 
 
 def _bad_request(request: HttpRequest, error: _BadFrequency) -> HttpResponse:
-    context = {"message": str(error), **visitor_context(request)}
+    context = {"message": str(error)}
     return render(request, "400.html", context, status=400)
 
 
@@ -50,6 +50,7 @@ def _period_label(digest: Digest) -> str:
     return long_date(start)
 
 
+@shared_page
 @require_safe
 def preview(request: HttpRequest) -> HttpResponse:
     """The email of the latest period with papers, as the reader would get it: an account
@@ -66,7 +67,6 @@ def preview(request: HttpRequest) -> HttpResponse:
     context = {
         "frequency": frequency,
         "frequencies": Frequency.choices,
-        **visitor_context(request),
     }
     period = selectors.preview_period(frequency=frequency, today=timezone.now().date())
     if period is None:
@@ -91,6 +91,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "digests/preview.html", context)
 
 
+@shared_page
 @require_safe
 def archive(request: HttpRequest) -> HttpResponse:
     """Past digests, newest first, of one frequency or both."""
@@ -109,7 +110,6 @@ def archive(request: HttpRequest) -> HttpResponse:
         "page": page,
         "frequency": frequency,
         "frequencies": Frequency.choices,
-        **visitor_context(request),
     }
     return render(request, "digests/archive.html", context)
 
@@ -130,12 +130,14 @@ def _digest_page(request: HttpRequest, frequency: str, period: Period) -> HttpRe
     return render(request, "digests/digest_page.html", context)
 
 
+@shared_page
 @require_safe
 def daily_digest(request: HttpRequest, day: dt.date) -> HttpResponse:
     """The day's digest as it was sent: its frozen top papers, in their order then."""
     return _digest_page(request, Frequency.DAILY, period_containing(Frequency.DAILY, day))
 
 
+@shared_page
 @require_safe
 def weekly_digest(request: HttpRequest, week: Period) -> HttpResponse:
     """The week's digest as it was sent."""

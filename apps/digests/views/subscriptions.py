@@ -70,8 +70,18 @@ def _home(
             preferences=preferences or PreferencesForm(initial=_options(subscription)),
         )
     else:
-        context["form"] = form or SubscribeForm()
+        context["form"] = form or SubscribeForm(initial=_prefill(request))
     return render(request, HOME, context, status=status)
+
+
+def _prefill(request: HttpRequest) -> dict:
+    """The address typed in the box on a daily page without JS (the box GETs /digest?email=):
+    shown in the form if it is one, never stored."""
+    email = request.GET.get("email", "").strip()
+    try:
+        return {"email": SubscribeForm.base_fields["email"].clean(email)} if email else {}
+    except ValidationError:
+        return {}
 
 
 @require_GET

@@ -29,7 +29,7 @@ from apps.comments.models import Comment
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.refusals import Refusal, refusal_message, refusal_status
-from apps.core.views import visitor_context
+from apps.core.shared_cache import shared_page
 from apps.moderation import selectors, services
 from apps.moderation.forms import (
     NOTE_LENGTH,
@@ -499,20 +499,20 @@ def user_unban(request: HttpRequest, username: str) -> HttpResponse:
 # --- The public log -----------------------------------------------------------------------
 
 
+@shared_page
 @require_safe
 def log(request: HttpRequest) -> HttpResponse:
     """The public log: who did what, on which item, when and why; nothing private."""
     form = LogFilterForm(request.GET)
     if not form.is_valid():
         context = {"message": f"{form.error_message()} Clear the filters and try again."}
-        return render(request, "400.html", {**context, **visitor_context(request)}, status=400)
+        return render(request, "400.html", context, status=400)
     filters = form.filters()
     context = {
         "page": selectors.log_page(page=request.GET.get("page"), **filters),
         "form": form,
         "filtered": any(filters.values()),
         "feed_url": _with_filters(reverse("moderation:log_feed"), filters),
-        **visitor_context(request),
     }
     # Moderators find their tabs here too; members cost no more than the group check.
     powers = moderator_powers(request.user) if user_is_moderator(request.user) else set()
@@ -538,6 +538,7 @@ class LogFeed(Feed):
     feed_type = Atom1Feed
     title = "Paperboard: moderation log"
     subtitle = "What the moderators did, on which item, and why."
+    shared_page = True  # the same for every reader: apps.core.shared_cache
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 from django import template
+from django.core.cache import cache
 from django.db.models import Model
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
+from apps.core.shared_cache import shared_data
 from apps.votes.selectors import (
     comment_ids_voted_by,
     paper_ids_voted_by,
@@ -69,3 +77,107 @@ def comment_is_voted(context, comment) -> bool:
     if batch is None:
         batch = comment_ids_voted_by(user=_user(context), comment_ids=[comment.pk])
     return comment.pk in batch
+
+
+# --- Cards rendered once for everyone (README, "Caching") ----------------------------------
+# A rendered card is the same for every reader but for the reader's vote mark, CSRF token and
+# the page it sends them back to. Each card is cached by everything it shows (a new upvote
+# count is a new key), in both vote states; a list's cards are kept together as one fragment
+# per data version (``shared_data``), so a reader's list costs one cache round trip and the
+# one query for their vote marks. The CSRF token and the return URL are placeholders, filled
+# in once per list.
+CARD_TEMPLATE = "partials/paper_card.html#card"
+CARD_TIMEOUT = 24 * 3600
+_CSRF_SLOT = "csrf-token-5e07d41a"
+_NEXT_SLOT = "next-url-b1f0c9e2"
+
+
+@dataclass(frozen=True)
+class _CardsFragment:
+    # (paper id, card as not voted, card as voted), in list order
+    cards: list[tuple[int, str, str]]
+
+
+def _card_key(entry, *, voted: bool, signed_in: bool) -> str:
+    """Everything a card shows, so that a changed paper, counter or submitter is a new key."""
+    paper, submitter = entry.paper, entry.submitted_by
+    parts = (
+        paper.pk,
+        paper.modified_at.timestamp() if paper.modified_at else "",
+        paper.upvotes_count,
+        paper.comments_count,
+        paper.github_stars,
+        paper.thumbnail.name,
+        entry.author_names,
+        entry.day,
+        submitter.pk if submitter else "",
+        submitter.public_name if submitter else "",
+        voted,
+        signed_in,
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"paper-card:{digest}"
+
+
+def _cards_fragment(context, entries: list, *, signed_in: bool) -> _CardsFragment:
+    """Both vote states of every card, from the card cache or rendered (then cached)."""
+    keys = {
+        (entry.paper_id, voted): _card_key(entry, voted=voted, signed_in=signed_in)
+        for entry in entries
+        for voted in (False, True)
+    }
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:  # the cache is an optimisation: render everything without it
+        found = {}
+    template = context.template.engine.get_template(CARD_TEMPLATE)
+    rendered = {}
+    for entry in entries:
+        for voted in (False, True):
+            key = keys[entry.paper_id, voted]
+            if key in found:
+                continue
+            slots = {"entry": entry, "voted": voted, "next_url": _NEXT_SLOT}
+            if signed_in:
+                slots["csrf_token"] = _CSRF_SLOT
+            with context.push(slots):
+                found[key] = rendered[key] = template.render(context)
+    if rendered:
+        with contextlib.suppress(Exception):
+            cache.set_many(rendered, timeout=CARD_TIMEOUT)
+    return _CardsFragment(
+        cards=[
+            (entry.paper_id, found[keys[entry.paper_id, False]], found[keys[entry.paper_id, True]])
+            for entry in entries
+        ]
+    )
+
+
+@register.simple_tag(takes_context=True)
+def paper_cards(context, entries: Iterable, name: str = "") -> str:
+    """A list's cards (daily entries with their papers) with the reader's vote marks.
+
+    ``name`` names the list for all readers (its page and position): its cards are then
+    kept as one fragment per data version, and ``entries`` (which may be lazy) is only read
+    when the fragment has to be built.
+    """
+    request = context.get("request")
+    user = _user(context)
+    signed_in = bool(user and user.is_authenticated)
+
+    def build() -> _CardsFragment:
+        return _cards_fragment(context, list(entries), signed_in=signed_in)
+
+    fragment = shared_data(f"cards:{name}:{signed_in}", build) if name else build()
+    voted_ids = paper_ids_voted_by(user=user, paper_ids=[card[0] for card in fragment.cards])
+    html = "".join(
+        voted if paper_id in voted_ids else not_voted
+        for paper_id, not_voted, voted in fragment.cards
+    )
+    next_url = request.get_full_path() if request else "/"
+    if signed_in:
+        token = context.get("csrf_token")
+        html = html.replace(_CSRF_SLOT, str(token)).replace(_NEXT_SLOT, escape(next_url))
+    else:  # visitors' cards link to the log-in page with ?next=...
+        html = html.replace(_NEXT_SLOT, escape(quote_plus(next_url)))
+    return mark_safe(html)  # noqa: S308 - rendered by the card template, which escapes
