@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
@@ -36,6 +37,19 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
+    # The thread's top-level comment, NULL on top-level comments themselves: a page of threads
+    # reads the first replies of each from an index by thread (``comments_thread_best/new``).
+    # ``save`` sets it for a new reply; bulk writers (COPY, bulk_create) fill it themselves
+    # (the CHECK below insists).
+    root = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     depth = models.PositiveSmallIntegerField(default=0)
     body = models.TextField(max_length=MAX_BODY_LENGTH)
     body_html = models.TextField()
@@ -57,16 +71,49 @@ class Comment(models.Model):
             models.Index(fields=["paper", "created_at"], name="comments_paper_time"),
             # Profiles list a user's comments, and new accounts' daily limit counts them.
             models.Index(fields=["author", "-created_at"], name="comments_author_time"),
+            # A paper's top-level comments in either order of the discussion, and the first
+            # replies of each, level by level (apps.comments.selectors.comment_thread).
+            models.Index(
+                fields=["paper", "-upvotes_count", "created_at", "id"],
+                name="comments_roots_best",
+                condition=Q(parent__isnull=True),
+            ),
+            models.Index(
+                fields=["paper", "-created_at", "-id"],
+                name="comments_roots_new",
+                condition=Q(parent__isnull=True),
+            ),
+            models.Index(
+                fields=["root", "depth", "-upvotes_count", "created_at", "id"],
+                name="comments_thread_best",
+                condition=Q(root__isnull=False),
+            ),
+            models.Index(
+                fields=["root", "depth", "-created_at", "-id"],
+                name="comments_thread_new",
+                condition=Q(root__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
+                condition=Q(parent__isnull=True, root__isnull=True)
+                | Q(parent__isnull=False, root__isnull=False),
+                name="comments_root_only_on_replies",
+            ),
+            models.CheckConstraint(
                 condition=LessThanOrEqual(Length("body"), MAX_BODY_LENGTH),
                 name="comments_comment_body_length",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.paper_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A new reply joins its parent's thread, whoever creates it (services, admin, demo)."""
+        if self.parent_id is not None and self.root_id is None:
+            self.root_id = self.parent.root_id or self.parent_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("comments:detail", args=[self.paper.arxiv_id, self.pk])

@@ -6,16 +6,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
 from apps.comments import services
 from apps.comments.forms import CommentForm
 from apps.comments.models import Comment
-from apps.comments.selectors import CommentNode, comment_thread
+from apps.comments.selectors import CommentNode, comment_thread, reply_thread
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import Rate, RateLimitExceeded, ratelimit_hit
+from apps.core.shared_cache import shared_page
 from apps.papers.models import Paper
 from apps.papers.selectors import paper_alias_target
 
@@ -49,17 +51,29 @@ def _comment_for(pk: int) -> Comment:
     return get_object_or_404(Comment.objects.select_related("paper", "author"), pk=pk)
 
 
+def _page_query(request: HttpRequest) -> dict[str, str]:
+    """The sort and the cursor asked for (the discussion's links carry both)."""
+    query = {"sort": request.GET.get("sort", "")}
+    if after := request.GET.get("after", ""):
+        query["after"] = after
+    return query
+
+
+@shared_page
 @vary_on_htmx
 @require_http_methods(["GET", "POST"])
 def paper_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    """GET: the thread in another sort order. POST: a new comment or reply."""
+    """GET (htmx): the thread in another sort order, or with ``after``, the next page of
+    top-level comments. POST: a new comment or reply."""
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     if request.method == "GET":
-        sort = request.GET.get("sort", "")
+        query = _page_query(request)
         if not request.htmx:
-            return redirect(f"{paper.get_absolute_url()}?sort={sort}#discussion")
-        thread = comment_thread(paper=paper, sort=sort)
-        return render(request, f"{DISCUSSION_TEMPLATE}#thread", {"paper": paper, "thread": thread})
+            return redirect(f"{paper.get_absolute_url()}?{urlencode(query)}#discussion")
+        thread = comment_thread(paper=paper, **query)
+        partial = "page" if "after" in query else "thread"
+        context = {"paper": paper, "thread": thread}
+        return render(request, f"{DISCUSSION_TEMPLATE}#{partial}", context)
     if not request.user.is_authenticated:
         return login_redirect(request, _paper_url(paper))
     form = CommentForm(request.POST)
@@ -204,15 +218,47 @@ def comment_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "comments/partials/preview.html", {"html": html})
 
 
+def _thread_comment(arxiv_id: str, pk: int) -> Comment | None:
+    return (
+        Comment.objects.select_related("paper", "author")
+        .filter(pk=pk, paper__arxiv_id=arxiv_id)
+        .first()
+    )
+
+
+@shared_page
+@vary_on_htmx
+@require_safe
+def comment_replies(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
+    """htmx: a page of the comment's replies, in place of its "N more replies" or "Continue
+    this thread" link. Without htmx, the same replies on the comment's page."""
+    comment = _thread_comment(arxiv_id, pk)
+    if comment is None:
+        raise Http404("No such comment on this paper.")
+    query = _page_query(request)
+    if not request.htmx:
+        return redirect(f"{comment.get_absolute_url()}?{urlencode(query)}")
+    try:
+        depth = int(request.GET.get("depth", "1"))
+    except ValueError:
+        depth = 1
+    thread = reply_thread(comment=comment, depth=depth, **query)
+    context = {"paper": comment.paper, "thread": thread}
+    return render(request, "comments/partials/replies.html", context)
+
+
+@shared_page
+@require_safe
 def comment_permalink(request: HttpRequest, arxiv_id: str, pk: int) -> HttpResponse:
-    """One comment and its replies (where "continue this thread" leads); under a merged
-    duplicate's id, a permanent redirect to the same comment under the kept paper's id."""
-    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-    if paper is None:
+    """One comment and a page of its replies (where "continue this thread" leads without
+    htmx); under a merged duplicate's id, a permanent redirect to the same comment under the
+    kept paper's id."""
+    comment = _thread_comment(arxiv_id, pk)
+    if comment is None:
+        if Paper.objects.filter(arxiv_id=arxiv_id).exists():
+            raise Http404("No such comment on this paper.")
         if target := paper_alias_target(arxiv_id=arxiv_id):
             return redirect("comments:detail", arxiv_id=target, pk=pk, permanent=True)
         raise Http404("No such paper.")
-    thread = comment_thread(paper=paper, sort=request.GET.get("sort", ""), focus_id=pk)
-    if thread.focus is None:
-        raise Http404("No such comment on this paper.")
-    return render(request, "comments/permalink.html", {"paper": paper, "thread": thread})
+    thread = reply_thread(comment=comment, **_page_query(request))
+    return render(request, "comments/permalink.html", {"paper": comment.paper, "thread": thread})

@@ -15,7 +15,7 @@ def _admin_change(client, comment: Comment, body: str):
     form = {
         "paper": comment.paper_id,
         "author": comment.author_id,
-        "parent": "",
+        "parent": comment.parent_id or "",
         "depth": comment.depth,
         "body": body,
         "is_deleted": "",
@@ -51,3 +51,18 @@ def test_admin_save_without_a_body_change_keeps_the_html(client):
     assert response.status_code == 302
     comment.refresh_from_db()
     assert comment.body_html == "<p>stored</p>"
+
+
+def test_admin_cannot_move_a_reply_to_another_thread(client):
+    paper = make_paper()
+    first = comment_create(author=make_user(), paper=paper, body="first")
+    second = comment_create(author=make_user(), paper=paper, body="second")
+    reply = comment_create(author=make_user(), paper=paper, body="reply", parent=first)
+    reply.parent, reply.depth, reply.paper = second, 5, make_paper()  # what the form will say
+
+    response = _admin_change(client, reply, "reply, edited")
+
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert reply.body == "reply, edited"
+    assert (reply.paper, reply.parent, reply.root, reply.depth) == (paper, first, first, 1)

@@ -5,7 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.comments.models import MAX_BODY_LENGTH, Comment
-from apps.comments.selectors import THREAD_DEPTH, comment_thread
+from apps.comments.selectors import (
+    REPLIES_PER_THREAD,
+    THREAD_DEPTH,
+    comment_thread,
+    reply_thread,
+)
 from apps.comments.services import (
     COMMENT_RATE,
     EDIT_RATE,
@@ -99,6 +104,16 @@ def test_thread_nests_replies_and_sorts_by_best_or_newest():
     assert comment_thread(paper=paper, sort="bogus").sort == "best"
 
 
+def test_replies_know_their_thread_s_top_level_comment():
+    paper = make_paper()
+    top = comment_create(author=make_user(), paper=paper, body="top")
+    reply = comment_create(author=make_user(), paper=paper, body="reply", parent=top)
+    deeper = comment_create(author=make_user(), paper=paper, body="deeper", parent=reply)
+
+    assert (top.root_id, reply.root_id, deeper.root_id) == (None, top.pk, top.pk)
+    assert Comment.objects.get(pk=deeper.pk).root == top
+
+
 def test_deep_threads_are_continued_on_the_permalink():
     paper, author = make_paper(), make_user()
     parent = None
@@ -111,16 +126,24 @@ def test_deep_threads_are_continued_on_the_permalink():
 
     thread = comment_thread(paper=paper)
     node = thread.roots[0]
-    while node.children and not node.continued:
+    while node.children:
+        node = node.children[0]
+    assert node.comment == chain[REPLIES_PER_THREAD]  # the thread's share of the page
+    assert node.more_replies == 1
+    more = reply_thread(comment=node.comment, depth=node.depth + 1, after=node.more_cursor)
+    node = more.roots[0]
+    while node.children:
         node = node.children[0]
 
     assert node.depth == THREAD_DEPTH - 1
     assert node.continued
-    assert node.descendants == 2
-    focused = comment_thread(paper=paper, focus_id=node.comment.pk)
-    assert focused.roots[0].comment == node.comment
-    assert focused.roots[0].depth == 0
-    assert not focused.roots[0].continued
+    assert node.replies_count == 1
+    assert node.more_replies == 0  # "continue this thread" instead
+    focused = reply_thread(comment=node.comment)
+    assert focused.focus.comment == node.comment
+    assert focused.focus.depth == 0
+    assert [reply.comment for reply in focused.roots] == [chain[THREAD_DEPTH]]
+    assert focused.roots[0].children[0].comment == chain[THREAD_DEPTH + 1]
 
 
 def test_author_can_edit_within_fifteen_minutes_and_it_shows_as_edited():

@@ -10,8 +10,10 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def paper_discussion(context, paper) -> Thread:
-    """The paper's comment tree in the order asked for by ``?sort=``."""
-    return comment_thread(paper=paper, sort=context["request"].GET.get("sort", ""))
+    """A page of the paper's discussion in the order asked for by ``?sort=``, after the cursor
+    ``?after=`` (the "More comments" link without JavaScript)."""
+    query = context["request"].GET
+    return comment_thread(paper=paper, sort=query.get("sort", ""), after=query.get("after", ""))
 
 
 register.simple_tag(login_url)
