@@ -168,7 +168,8 @@ def data_state(papers: int) -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM papers_paper")
             count = cursor.fetchone()[0]
-            if papers and count != papers:
+            # At least: other benchmarks add their own papers (discussion_bench.py's).
+            if papers and count < papers:
                 return f"{count} papers, expecting {papers} (--papers)"
             if not count:
                 return "no papers"

@@ -82,10 +82,10 @@ def comment_is_voted(context, comment) -> bool:
 # --- Cards rendered once for everyone (README, "Caching") ----------------------------------
 # A rendered card is the same for every reader but for the reader's vote mark, CSRF token and
 # the page it sends them back to. Each card is cached by everything it shows (a new upvote
-# count is a new key), in both vote states; a list's cards are kept together as one fragment
-# per data version (``shared_data``), so a reader's list costs one cache round trip and the
-# one query for their vote marks. The CSRF token and the return URL are placeholders, filled
-# in once per list.
+# count is a new key) and its vote state; a list's cards are kept together as one fragment per
+# data version (``shared_data``), so a reader's list costs one cache round trip, the one query
+# for their vote marks, and one more round trip for the cards they voted for. The CSRF token
+# and the return URL are placeholders, filled in once per list.
 CARD_TEMPLATE = "partials/paper_card.html#card"
 CARD_TIMEOUT = 24 * 3600
 _CSRF_SLOT = "csrf-token-5e07d41a"
@@ -94,7 +94,7 @@ _NEXT_SLOT = "next-url-b1f0c9e2"
 
 @dataclass(frozen=True)
 class _CardsFragment:
-    # (paper id, card as not voted, card as voted), in list order
+    # (paper id, its card as not voted, the card cache key of it as voted), in list order
     cards: list[tuple[int, str, str]]
 
 
@@ -119,38 +119,59 @@ def _card_key(entry, *, voted: bool, signed_in: bool) -> str:
     return f"paper-card:{digest}"
 
 
-def _cards_fragment(context, entries: list, *, signed_in: bool) -> _CardsFragment:
-    """Both vote states of every card, from the card cache or rendered (then cached)."""
-    keys = {
-        (entry.paper_id, voted): _card_key(entry, voted=voted, signed_in=signed_in)
-        for entry in entries
-        for voted in (False, True)
-    }
+def _cards(context, entries: list, *, voted: bool, signed_in: bool) -> dict[str, str]:
+    """These entries' cards by card key, from the card cache or rendered (then cached)."""
+    keys = {_card_key(entry, voted=voted, signed_in=signed_in): entry for entry in entries}
     try:
-        found = cache.get_many(list(keys.values()))
+        found = cache.get_many(list(keys))
     except Exception:  # the cache is an optimisation: render everything without it
         found = {}
     template = context.template.engine.get_template(CARD_TEMPLATE)
     rendered = {}
-    for entry in entries:
-        for voted in (False, True):
-            key = keys[entry.paper_id, voted]
-            if key in found:
-                continue
-            slots = {"entry": entry, "voted": voted, "next_url": _NEXT_SLOT}
-            if signed_in:
-                slots["csrf_token"] = _CSRF_SLOT
-            with context.push(slots):
-                found[key] = rendered[key] = template.render(context)
+    for key, entry in keys.items():
+        if key in found:
+            continue
+        slots = {"entry": entry, "voted": voted, "next_url": _NEXT_SLOT}
+        if signed_in:
+            slots["csrf_token"] = _CSRF_SLOT
+        with context.push(slots):
+            found[key] = rendered[key] = template.render(context)
     if rendered:
         with contextlib.suppress(Exception):
             cache.set_many(rendered, timeout=CARD_TIMEOUT)
+    return found
+
+
+def _cards_fragment(context, entries: list, *, signed_in: bool) -> _CardsFragment:
+    """The cards as not voted, and where each card as voted is cached (rendered only when a
+    reader who voted for it asks: most readers voted for none of a list's papers)."""
+    cards = _cards(context, entries, voted=False, signed_in=signed_in)
     return _CardsFragment(
         cards=[
-            (entry.paper_id, found[keys[entry.paper_id, False]], found[keys[entry.paper_id, True]])
+            (
+                entry.paper_id,
+                cards[_card_key(entry, voted=False, signed_in=signed_in)],
+                _card_key(entry, voted=True, signed_in=signed_in),
+            )
             for entry in entries
         ]
     )
+
+
+def _voted_cards(context, entries: Iterable, keys: dict[int, str]) -> dict[int, str]:
+    """Cards as voted, by paper id, for the cache keys the list's fragment gives: from the card
+    cache, else rendered from the list's entries (read only then, so as they are now)."""
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        found = {}
+    cards = {paper_id: found[key] for paper_id, key in keys.items() if key in found}
+    if len(cards) < len(keys):
+        missing = [entry for entry in entries if entry.paper_id in keys.keys() - cards.keys()]
+        rendered = _cards(context, missing, voted=True, signed_in=True)
+        for entry in missing:
+            cards[entry.paper_id] = rendered[_card_key(entry, voted=True, signed_in=True)]
+    return cards
 
 
 @register.simple_tag(takes_context=True)
@@ -170,9 +191,11 @@ def paper_cards(context, entries: Iterable, name: str = "") -> str:
 
     fragment = shared_data(f"cards:{name}:{signed_in}", build) if name else build()
     voted_ids = paper_ids_voted_by(user=user, paper_ids=[card[0] for card in fragment.cards])
+    voted = {paper_id: key for paper_id, _, key in fragment.cards if paper_id in voted_ids}
+    voted_cards = _voted_cards(context, entries, voted) if voted else {}
+    # A paper gone from the list since the fragment was made keeps its card as not voted.
     html = "".join(
-        voted if paper_id in voted_ids else not_voted
-        for paper_id, not_voted, voted in fragment.cards
+        voted_cards.get(paper_id, not_voted) for paper_id, not_voted, _ in fragment.cards
     )
     next_url = request.get_full_path() if request else "/"
     if signed_in:
