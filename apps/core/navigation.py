@@ -3,12 +3,14 @@ the public site for emails, feeds and the API."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import functools
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -17,6 +19,30 @@ def absolute_url(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return settings.SITE_URL + path
+
+
+@functools.lru_cache(maxsize=64)
+def _url_around(name: str, sample: str, prefix: str, urlconf: str) -> tuple[str, str]:
+    before, after = reverse(name, args=[sample], urlconf=urlconf).split(sample)
+    return before, after
+
+
+def url_with(name: str, value: str, *, sample: str) -> str:
+    """``reverse(name, args=[value])`` for a URL with one argument already known to be valid
+    (an id or a handle read from the database), which ``sample`` stands for.
+
+    The URL is reversed once per process and filled in: a list of 50 papers links each of
+    them and their submitters, and ``reverse()`` costs about 40 µs each time. The value is
+    quoted as ``reverse()`` quotes it.
+    """
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    before, after = _url_around(name, sample, get_script_prefix(), urlconf)
+    return f"{before}{quote(value, safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+
+
+@functools.lru_cache(maxsize=8)
+def _login_path(prefix: str, urlconf: str) -> str:
+    return resolve_url(settings.LOGIN_URL)
 
 
 def safe_next_url(request: HttpRequest, fallback: str) -> str:
@@ -34,7 +60,8 @@ def safe_next_url(request: HttpRequest, fallback: str) -> str:
 
 def login_url(next_url: str) -> str:
     """The log-in page, coming back to ``next_url`` afterwards."""
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
+    login_path = _login_path(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return f"{login_path}?{urlencode({'next': next_url})}"
 
 
 def login_redirect(request: HttpRequest, next_url: str) -> HttpResponse:

@@ -2,9 +2,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.navigation import url_with
 from apps.users.links import validate_github_url, validate_orcid_url, validate_scholar_url
 
 # Shown in place of an author whose account was deleted (their comments stay).
@@ -41,7 +41,7 @@ class User(AbstractUser):
         return self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("profiles:detail", args=[self.username])
+        return url_with("profiles:detail", self.username, sample="sample-handle")
 
     @property
     def is_suspended(self) -> bool:
