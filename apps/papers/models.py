@@ -5,9 +5,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
+from apps.core.navigation import url_with
 from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
+
+# Papers with at least this many upvotes have their own search index (papers_paper_search_popular).
+POPULAR_UPVOTES = 10
 
 arxiv_id_validator = RegexValidator(
     rf"^{ARXIV_ID_PATTERN}$", "Enter an arXiv id without version, e.g. 2410.09692."
@@ -54,10 +57,21 @@ class Paper(models.Model):
     class Meta:
         indexes = [
             GinIndex(fields=["search_vector"], name="papers_paper_search_gin"),
-            # Period pages rank thousands of entries by their paper's upvotes; this lets that
-            # join read the index alone instead of every wide paper row (selectors.page_of).
+            # The matches of a search among papers with POPULAR_UPVOTES or more, a tenth of
+            # them: most searches find their 100 most upvoted matches there, reading a tenth of
+            # the postings and rows (apps/papers/search.py: ranked_paper_ids).
+            GinIndex(
+                fields=["search_vector"],
+                name="papers_paper_search_popular",
+                condition=Q(upvotes_count__gte=POPULAR_UPVOTES),
+            ),
+            # Period pages and API listings rank thousands of entries by their paper's upvotes
+            # or trending score; this lets that join read the index alone instead of every wide
+            # paper row (selectors.page_of, selectors.DailyPapers).
             models.Index(
-                fields=["id"], include=["upvotes_count", "arxiv_id"], name="papers_paper_rank_cover"
+                fields=["id"],
+                include=["upvotes_count", "trending_score", "arxiv_id"],
+                name="papers_paper_rank_cover",
             ),
             # Search walks matches most-upvoted first and stops early (apps/papers/search.py).
             models.Index(fields=["-upvotes_count", "-id"], name="papers_paper_upvotes_idx"),
@@ -78,7 +92,7 @@ class Paper(models.Model):
         return f"{self.arxiv_id}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:detail", args=[self.arxiv_id])
+        return url_with("papers:detail", self.arxiv_id, sample="2101.00001")
 
     @property
     def arxiv_url(self) -> str:
@@ -173,13 +187,16 @@ class DailyEntry(models.Model):
     """A paper's place on a day's page: the day it was submitted or featured, and by whom."""
 
     paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="daily_entry")
-    day = models.DateField(db_index=True)
+    # Indexed by papers_entry_day_cover.
+    day = models.DateField()
+    # Indexed by papers_entry_submitter.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="daily_entries",
+        db_index=False,
     )
     submitted_at = models.DateTimeField()
 
@@ -188,6 +205,19 @@ class DailyEntry(models.Model):
         indexes = [
             # The API's default listing: newest submissions first, across all days.
             models.Index(fields=["-submitted_at"], name="papers_entry_submitted_idx"),
+            # A period's entries from the index alone: its count, its ranking in the API
+            # (selectors.DailyPapers reads a month's 20,000 entries at 1M papers), the nearest
+            # days with papers.
+            models.Index(
+                fields=["day"], include=["paper", "submitted_at"], name="papers_entry_day_cover"
+            ),
+            # A submitter's entries, newest first: profiles' "submitted" tab, the API's
+            # ?submitter=, the moderators' page of a user (its papers' ids from the index).
+            models.Index(
+                fields=["submitted_by", "-submitted_at"],
+                include=["paper"],
+                name="papers_entry_submitter",
+            ),
         ]
 
     def __str__(self) -> str:

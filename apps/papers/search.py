@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.papers.arxiv_ids import ARXIV_ID_PATTERN
-from apps.papers.models import Paper
+from apps.papers.models import POPULAR_UPVOTES, Paper
 
 SEARCH_CONFIG = "english"
 # Longer input is cut: nobody types more, and it bounds the work PostgreSQL does per query.
@@ -107,30 +107,39 @@ def build_search_query(query: str, *, raw_query: str | None = None) -> SearchQue
     return search
 
 
-def ranked_paper_ids(search: SearchQuery, *, limit: int = MAX_RESULTS) -> list[int]:
-    """Ids of the matching papers, best first: cover-density rank, then upvotes, then newest.
-
-    Only the ``limit`` most upvoted matches are ranked: a broad query ("model") matches most of
-    the table, and ranking every match would read every paper's (large, TOASTed) vector. The
-    inner query either walks the upvotes index and stops after ``limit`` matches or, for a
-    narrow query, takes the matches from the GIN index; the rank is computed for those only.
-    A statement timeout bounds pathological queries (a rare phrase of very common words):
-    those give no results instead of tying up a worker.
-    """
-    candidates = (
-        Paper.objects.filter(search_vector=search)
-        .order_by("-upvotes_count", "-id")
-        .values("pk")[:limit]
-    )
-    ranked = (
+def _ranked(search: SearchQuery, candidates: QuerySet[Paper]) -> list[tuple]:
+    """(id, rank, upvotes, published, arXiv id) of the candidates (a sliced queryset of ids)."""
+    return list(
         Paper.objects.filter(pk__in=Subquery(candidates))
         .annotate(rank=SearchRank(F("search_vector"), search, cover_density=True))
         .values_list("pk", "rank", "upvotes_count", "published_on", "arxiv_id")
     )
+
+
+def ranked_paper_ids(search: SearchQuery, *, limit: int = MAX_RESULTS) -> list[int]:
+    """Ids of the matching papers, best first: cover-density rank, then upvotes, then newest.
+
+    Only the ``limit`` most upvoted matches are ranked: a broad query ("model") matches most of
+    the table, and ranking every match would read every paper's vector. They are looked for
+    among the papers with POPULAR_UPVOTES or more first (a tenth of them, with a GIN index of
+    their own): when ``limit`` match there, they are the most upvoted matches of all. There
+    PostgreSQL either walks the upvotes index and stops after ``limit`` matches (broad queries)
+    or reads the matches from the small index; the full table's GIN index, whose matches may be
+    tens of thousands at a million papers, is read only for narrow queries (fewer popular
+    matches than ``limit``), with its bitmap scan (a walk of the whole upvotes index would read
+    every row). The rank is computed for the candidates only. A statement timeout bounds
+    pathological queries (a rare phrase of very common words): those give no results instead
+    of tying up a worker.
+    """
+    matches = Paper.objects.filter(search_vector=search).order_by("-upvotes_count", "-id")
+    popular = matches.filter(upvotes_count__gte=POPULAR_UPVOTES).values("pk")[:limit]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [SEARCH_TIMEOUT])
-            rows = list(ranked)
+            rows = _ranked(search, popular)
+            if len(rows) < limit:
+                cursor.execute("SET LOCAL enable_indexscan = off")
+                rows = _ranked(search, matches.values("pk")[:limit])
     except OperationalError:
         return []
     rows.sort(key=lambda row: (-row[1], -row[2], -row[3].toordinal(), row[4]))
@@ -146,7 +155,7 @@ def papers_in_order(queryset: QuerySet[Paper], ids: list[int]) -> list[Paper]:
 def with_highlights(queryset: QuerySet[Paper], search: SearchQuery) -> QuerySet[Paper]:
     """Add ``title_highlight`` and ``abstract_highlight`` (run on one page of results only)."""
     options = {"start_sel": _START, "stop_sel": _STOP, "config": SEARCH_CONFIG}
-    return queryset.annotate(
+    return queryset.defer("search_vector").annotate(
         title_highlight=SearchHeadline("title", search, highlight_all=True, **options),
         abstract_highlight=SearchHeadline(
             "abstract",

@@ -119,6 +119,26 @@ def test_list_daily_papers_sorts_by_submission_or_trending_and_pages(hf_api):
     assert _ids(hf_api.list_daily_papers(limit=2, p=5)) == []
 
 
+@pytest.mark.django_db
+def test_a_period_ranks_its_own_papers_by_trending_score_and_pages(client):
+    # A period's entries are ranked apart (selectors.DailyPapers): hotter papers of other
+    # periods and ties (by submission, then id) do not disturb its order or its pages.
+    scores = {"2502.00001": 3.0, "2502.00002": 7.0, "2502.00003": 3.0, "2503.00001": 9.0}
+    for hour, (arxiv_id, score) in enumerate(scores.items(), start=8):
+        day = dt.date(2025, 3, 3) if arxiv_id.startswith("2503") else DAY
+        entry = make_entry(day=day, arxiv_id=arxiv_id, submitted_at=_at(day, hour))
+        Paper.objects.filter(pk=entry.paper.pk).update(trending_score=score)
+
+    def listed(**params) -> list[str]:
+        url = reverse("api:daily_papers")
+        return [item["paper"]["id"] for item in client.get(url, params).json()]
+
+    ranked = ["2502.00002", "2502.00003", "2502.00001"]
+    assert listed(month="2025-02", sort="trending") == ranked
+    assert listed(month="2025-02", sort="trending", limit=2, p=1) == ranked[2:]
+    assert listed(week="2025-W07") == ["2502.00003", "2502.00002", "2502.00001"]
+
+
 @LIVE
 def test_list_daily_papers_by_submitter_ignores_case(hf_api):
     ada = make_user("Ada")
@@ -252,8 +272,9 @@ def test_api_is_read_only(client):
         # The papers, then the approved author claims of the listed papers.
         (reverse("api:daily_papers"), 2),
         (reverse("api:daily_papers") + "?sort=trending&month=2025-02&submitter=ada", 2),
-        # Ranked ids inside a savepoint with a statement timeout (4), the papers, the claims.
-        (reverse("api:search") + "?q=paper", 6),
+        # Ranked ids inside a savepoint with a statement timeout (4: among the popular papers;
+        # 6: none has the upvotes, so among all papers too), the papers, the claims.
+        (reverse("api:search") + "?q=paper", 8),
     ],
 )
 def test_list_query_counts_do_not_grow_with_the_number_of_papers(

@@ -104,13 +104,14 @@ def test_search_query_count_is_constant_in_the_number_of_results(
 ):
     for i in range(3):
         make_entry(day=dt.date(2024, 10, 1), arxiv_id=f"2401.{i:05d}", title=f"Counted {i}")
-    # ids (inside a savepoint with its timeout: 4 statements under the test transaction), then
-    # the page's papers with their author names.
-    with django_assert_max_num_queries(5):
+    # ids (inside a savepoint with its timeout: 4 statements under the test transaction, 6
+    # when too few of the matches are popular and all papers are searched), then the page's
+    # papers with their author names.
+    with django_assert_max_num_queries(7):
         client.get(URL, {"q": "counted"})
     for i in range(3, 20):
         make_entry(day=dt.date(2024, 10, 2), arxiv_id=f"2401.{i:05d}", title=f"Counted {i}")
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         response = client.get(URL, {"q": "counted"})
     assert len(response.context["page"].object_list) == 20
 
@@ -222,6 +223,22 @@ def test_broad_queries_rank_only_the_most_upvoted_matches():
     query = build_search_query("broad ")
     assert ranked_paper_ids(query) == [low.pk, top.pk, mid.pk]
     assert ranked_paper_ids(query, limit=2) == [top.pk, mid.pk]
+
+
+def test_the_most_upvoted_matches_come_from_the_popular_papers_or_from_all():
+    from apps.papers.models import POPULAR_UPVOTES
+    from apps.papers.search import build_search_query, ranked_paper_ids
+
+    popular = [
+        make_paper(title="Broad", upvotes=POPULAR_UPVOTES + i, arxiv_id=f"2401.0000{i}")
+        for i in range(2)
+    ]
+    other = make_paper(title="Broad", upvotes=POPULAR_UPVOTES - 1, arxiv_id="2401.00009")
+    make_paper(title="Narrow", upvotes=POPULAR_UPVOTES + 5, arxiv_id="2401.00010")
+    query = build_search_query("broad ")
+    # Enough popular matches: those (the index of the popular papers), else every match.
+    assert set(ranked_paper_ids(query, limit=2)) == {paper.pk for paper in popular}
+    assert set(ranked_paper_ids(query, limit=3)) == {paper.pk for paper in [*popular, other]}
 
 
 def test_no_match_says_so(client):
