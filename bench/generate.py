@@ -1,14 +1,18 @@
 """Generate a large, realistic Paperboard data set in its own database, fast (COPY, not ORM saves).
 
     python bench/generate.py --papers 100000            # into the database paperboard_bench
+    DATABASE_NAME=paperboard_bench1m python bench/generate.py \
+        --papers 1000000 --votes 5000000 --comments 1000000
 
-Creates the database if needed, migrates it, empties it and loads: users, authors (a few prolific,
-most on one or two papers), papers with titles and abstracts drawn from a Zipf vocabulary, their
-author lists, daily entries over about two years, heavy-tailed upvote and comment counts, and (when
-the votes and comments apps are installed) the vote and comment rows behind those counts, and the
-moderation rows: the log, open and resolved flags, a dozen moderators in the moderators group and a
-queue of pending submissions. Then it fills the search vectors and trending scores with the site's
-own services and ANALYZEs.
+Drops and creates the database, migrates it and loads: users, authors (a few prolific, most on
+one or two papers), papers with titles and abstracts drawn from a Zipf vocabulary, their author
+lists, daily entries over about two years, heavy-tailed upvote and comment counts, and (when the
+votes and comments apps are installed) the vote rows, threaded comments and comment votes behind
+those counts, and the moderation rows: the log, open and resolved flags, a dozen moderators in
+the moderators group and a queue of pending submissions. The tables are loaded without their
+secondary indexes, which are built afterwards; then the site's own services fill the search
+vectors and trending scores on batches of papers in parallel, and it VACUUMs and ANALYZEs.
+Prints the time of each step.
 
 Deterministic for a given --seed. Refuses to touch a database whose name lacks "bench".
 """
@@ -16,6 +20,7 @@ Deterministic for a given --seed. Refuses to touch a database whose name lacks "
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import math
 import os
@@ -24,6 +29,7 @@ import sys
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +52,9 @@ from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
-from django.db import connection, models  # noqa: E402
+from django.db import DatabaseError, connection, models, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
 from apps.papers.models import Author, Authorship, DailyEntry, Paper  # noqa: E402
 from apps.papers.services import paper_search_vector_refresh  # noqa: E402
@@ -221,6 +228,12 @@ FLAG_TEXTS = [
     "Copied from another thread.",
 ]
 N_MODERATORS = 12
+OPEN_FLAGS = 3000
+# Comments: a paper has at most this many; about half are replies, to a comment of the same
+# thread at most REPLY_DEPTH levels down (the page shows THREAD_DEPTH and links the rest).
+MAX_COMMENTS = 5000
+REPLY_SHARE = 0.5
+REPLY_DEPTH = 9
 
 
 class Rand(random.Random):
@@ -270,7 +283,12 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict]) -> int:
     return count
 
 
-def ensure_database(name: str) -> None:
+def recreate_database(name: str) -> None:
+    """Drop the database if it exists and create it empty.
+
+    A bench database only ever holds generated data; starting from nothing also means a run
+    interrupted while the indexes were dropped (see ``secondary_indexes``) leaves no trace.
+    """
     db = settings.DATABASES["default"]
     params = {
         "host": db.get("HOST") or None,
@@ -279,13 +297,80 @@ def ensure_database(name: str) -> None:
         "password": db.get("PASSWORD") or None,
     }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        except psycopg.errors.ObjectInUse:
+            sys.exit(f"Database {name!r} is in use (a server or a benchmark?): stop it first.")
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def secondary_indexes(tables: list[str]) -> list[tuple[str, str, str]]:
+    """(table, drop, create) SQL for every index of these tables but their primary keys.
+
+    Loading into bare tables and building each index once afterwards (sorted, in bulk) is far
+    faster than maintaining them row by row; unique constraints are dropped and added back as
+    constraints, with their original definitions.
+    """
+    sql = """
+    SELECT t.relname, format('ALTER TABLE %%I DROP CONSTRAINT %%I', t.relname, c.conname),
+        format('ALTER TABLE %%I ADD CONSTRAINT %%I %%s', t.relname, c.conname,
+               pg_get_constraintdef(c.oid))
+    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+    WHERE t.relname = ANY(%(tables)s) AND c.contype IN ('u', 'x')
+    UNION ALL
+    SELECT t.relname, format('DROP INDEX %%I', i.relname), pg_get_indexdef(i.oid)
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    WHERE t.relname = ANY(%(tables)s) AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint c
+        WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid
+            AND c.contype IN ('p', 'u', 'x')
+    )
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"tables": tables})
+        return cursor.fetchall()
+
+
+# Each connection of the steps after the COPY: room to sort for index builds, and no waiting
+# for the disk at every batch's commit (a crash only loses a bench database).
+SESSION_SETTINGS = "SET maintenance_work_mem = '512MB'; SET synchronous_commit = off"
+
+
+def in_parallel(label: str, tasks: list[Callable[[], object]], *, jobs: int) -> int:
+    """Run the tasks on ``jobs`` threads (each with its own database connection) under a
+    progress bar; returns how many ran. The work is PostgreSQL's, so threads suffice."""
+
+    def run(task: Callable[[], object]) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(SESSION_SETTINGS)
+            task()
+        finally:
+            connection.close()
+
+    with (
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        tqdm(total=len(tasks), desc=f"  {label}", leave=False, disable=None) as bar,
+    ):
+        for future in as_completed([pool.submit(run, task) for task in tasks]):
+            future.result()
+            bar.update()
+    return len(tasks)
 
 
 class Generator:
-    def __init__(self, *, papers: int, days: int, entry_share: float, seed: int) -> None:
+    def __init__(
+        self,
+        *,
+        papers: int,
+        days: int,
+        entry_share: float,
+        seed: int,
+        votes: int | None = None,
+        comments: int | None = None,
+    ) -> None:
         self.rng = Rand(seed)
         self.n_papers = papers
         self.n_users = max(50, papers // 20)
@@ -294,21 +379,30 @@ class Generator:
         self.entry_share = entry_share
         self.now = dt.datetime.now(tz=dt.UTC)
         self.end_day = self.now.date()
-        self.words = vocabulary(self.rng, 6000)
+        # Heaps' law: a corpus's vocabulary grows with the square root of its length, so a
+        # million papers use about 19,000 words where 100,000 use 6,000 (the rarest then appear
+        # in a few hundred papers, not in thousands).
+        self.words = vocabulary(self.rng, max(6000, round(6000 * math.sqrt(papers / 100_000))))
         self.word_weights = self.rng.zipf_weights(len(self.words))
         self.user_weights = self.rng.zipf_weights(self.n_users, 1.2)
         self.author_weights = self.rng.zipf_weights(self.n_authors, 0.9)
-        self.upvotes: dict[int, int] = {}
-        self.comments: dict[int, int] = {}
+        # How much each member votes and comments: log-normal, so that most do a little and a
+        # few a lot (the busiest about 70 times the mean), in a random order of the users.
+        activity, total = [], 0.0
+        for _ in range(self.n_users):
+            total += self.rng.lognormvariate(0, 1.0)
+            activity.append(total)
+        self.activity = activity
         self.submitted: dict[int, dt.datetime] = {}
         # Filled while papers, daily entries and comments are generated, for the moderation
         # rows that name them (index: primary key).
         self.arxiv_ids: list[str] = [""]
         self.labels: list[str] = [""]
-        self.published: list[dt.date] = [self.end_day]
         self.submitters: dict[int, int] = {}
         self.comment_paper = array("l", [0])
         self.comment_author = array("l", [0])
+        self.comment_time = array("d", [0.0])
+        self.comment_upvotes = array("l", [0])
         self._moderation_planned = False
         # Moderation has its own random stream, so that the rest of the data set is the same
         # as without it. Decided up front: the users table already says who is banned.
@@ -326,6 +420,76 @@ class Generator:
         self.sanctioned = self.mrng.sample(others, max(10, self.n_actions // 60))
         self.banned = set(self.sanctioned[: len(self.sanctioned) // 5])
         self.suspended = set(self.sanctioned[len(self.banned) : len(self.banned) * 3 // 2])
+        self._plan_papers(votes=votes, comments=comments)
+
+    def _plan_papers(self, *, votes: int | None, comments: int | None) -> None:
+        """Each paper's day, daily entry, upvote and comment counts, before any row is written
+        (the totals are known, and the moderation plan can say which comments are hidden).
+
+        Counts are log-normal: daily-list papers median ~3 upvotes with a tail into the
+        hundreds, comments ~ upvotes / 6. ``votes`` / ``comments``, when given, scale them to
+        exactly that many rows.
+        """
+        rng = self.rng
+        start = self.end_day - dt.timedelta(days=self.days - 1)
+        days = sorted(
+            start + dt.timedelta(days=rng.randrange(self.days)) for _ in range(self.n_papers)
+        )
+        self.published = [self.end_day, *days]
+        raw_votes = [0.0]
+        for pk in range(1, self.n_papers + 1):
+            on_daily = rng.random() < self.entry_share
+            raw_votes.append(rng.lognormvariate(1.3 if on_daily else -0.5, 1.25))
+            if on_daily:
+                delay = dt.timedelta(days=rng.choice([0, 1, 1, 2]))
+                entry_day = min(self.end_day, self.published[pk] + delay)
+                seconds = rng.randrange(6 * 3600, 22 * 3600)
+                midnight = dt.datetime.combine(entry_day, dt.time(), tzinfo=dt.UTC)
+                self.submitted[pk] = min(self.now, midnight + dt.timedelta(seconds=seconds))
+        # Distinct voters per paper: at most half the members (see _members).
+        self.upvotes = self._counts(raw_votes, cap=self.n_users // 2, total=votes)
+        raw_comments = [0.0] + [
+            rng.lognormvariate(math.log(1 + self.upvotes[pk] / 6) - 0.4, 1.0)
+            for pk in range(1, self.n_papers + 1)
+        ]
+        self.comments = self._counts(raw_comments, cap=MAX_COMMENTS, total=comments)
+
+    def _counts(self, raw: list[float], *, cap: int, total: int | None) -> array:
+        """``int(x)`` of each draw (index 0 unused), capped; scaled to sum to ``total`` if given:
+        a common factor first, then the last few units one by one on random papers."""
+        factor = 1.0
+        for _ in range(8 if total is not None else 0):
+            got = sum(min(cap, int(x * factor)) for x in raw)
+            if not got or got == total:
+                break
+            factor *= total / got
+        counts = array("l", (min(cap, int(x * factor)) for x in raw))
+        counts[0] = 0
+        missing = 0 if total is None else total - sum(counts)
+        while missing:
+            pk = self.rng.randint(1, self.n_papers)
+            step = 1 if missing > 0 else -1
+            if 0 <= counts[pk] + step <= cap:
+                counts[pk] += step
+                missing -= step
+        return counts
+
+    def _appeared(self, paper_id: int) -> dt.datetime:
+        """When the paper reached readers: its daily entry, else noon on its publication day."""
+        return self.submitted.get(paper_id) or dt.datetime.combine(
+            self.published[paper_id], dt.time(12), tzinfo=dt.UTC
+        )
+
+    def _members(self, count: int, exclude: int = 0) -> list[int]:
+        """``count`` distinct users, the active ones more often (see ``activity``)."""
+        users = range(1, self.n_users + 1)
+        if count > self.n_users // 4:
+            return self.rng.sample(users, count)
+        chosen: set[int] = set()
+        while len(chosen) < count:
+            picks = self.rng.choices(users, cum_weights=self.activity, k=count - len(chosen))
+            chosen.update(pick for pick in picks if pick != exclude)
+        return list(chosen)
 
     def _text(self, count: int) -> list[str]:
         return self.rng.choices(self.words, cum_weights=self.word_weights, k=count)
@@ -365,25 +529,19 @@ class Generator:
             yield {"id": pk, "name": name}
 
     def papers(self) -> Iterator[dict]:
-        start = self.end_day - dt.timedelta(days=self.days - 1)
+        self._plan_moderation()
         per_month: dict[tuple[int, int], int] = {}
-        published = sorted(
-            start + dt.timedelta(days=self.rng.randrange(self.days)) for _ in range(self.n_papers)
-        )
-        for pk, day in enumerate(published, start=1):
+        # Comments are numbered paper by paper: the first primary key of each paper's.
+        first_comment = array("l", [1])
+        for count in self.comments[1:]:
+            first_comment.append(first_comment[-1] + count)
+        hidden = array("l", [0]) * (self.n_papers + 1)
+        for pk in self.comment_visibility:
+            hidden[bisect.bisect_right(first_comment, pk)] += 1
+        for pk in range(1, self.n_papers + 1):
+            day = self.published[pk]
             key = (day.year % 100, day.month)
             per_month[key] = per_month.get(key, 0) + 1
-            on_daily = self.rng.random() < self.entry_share
-            votes = self.rng.heavy_tail(1.3 if on_daily else -0.5, 1.25, self.n_users)
-            comments = self.rng.heavy_tail(math.log(1 + votes / 6) - 0.4, 1.0, 400)
-            self.upvotes[pk] = votes
-            self.comments[pk] = comments
-            if on_daily:
-                delay = dt.timedelta(days=self.rng.choice([0, 1, 1, 2]))
-                entry_day = min(self.end_day, day + delay)
-                seconds = self.rng.randrange(6 * 3600, 22 * 3600)
-                midnight = dt.datetime.combine(entry_day, dt.time(), tzinfo=dt.UTC)
-                self.submitted[pk] = min(self.now, midnight + dt.timedelta(seconds=seconds))
             title_words = self._text(self.rng.randint(4, 11))
             if self.rng.random() < 0.4:
                 title_words.insert(self.rng.randrange(len(title_words)), self._phrase())
@@ -392,7 +550,6 @@ class Generator:
             self.arxiv_ids.append(arxiv_id)
             # As apps.moderation.log.paper_label names a paper.
             self.labels.append(f"{arxiv_id} · {title if len(title) <= 120 else title[:119] + '…'}")
-            self.published.append(day)
             sentences = []
             for _ in range(self.rng.randint(5, 9)):
                 words = self._text(self.rng.randint(12, 28))
@@ -412,8 +569,9 @@ class Generator:
                 "project_page": f"https://lab{pk % 997}.example.org/p{pk}"
                 if self.rng.random() < 0.15
                 else "",
-                "upvotes_count": votes,
-                "comments_count": comments,
+                "upvotes_count": self.upvotes[pk],
+                # As the comments service counts: shown comments only.
+                "comments_count": self.comments[pk] - hidden[pk],
             }
 
     def authorships(self) -> Iterator[dict]:
@@ -447,14 +605,14 @@ class Generator:
     def votes(self) -> Iterator[dict]:
         """One row per upvote (distinct users), cast in the days after the paper appeared."""
         pk = 0
-        users = range(1, self.n_users + 1)
-        for paper_id, count in self.upvotes.items():
+        for paper_id in range(1, self.n_papers + 1):
+            count = self.upvotes[paper_id]
             if not count:
                 continue
             since = self.submitted.get(paper_id) or dt.datetime.combine(
                 self.end_day - dt.timedelta(days=self.days), dt.time(), tzinfo=dt.UTC
             )
-            for user_id in self.rng.sample(users, count):
+            for user_id in self._members(count):
                 pk += 1
                 delay = dt.timedelta(hours=self.rng.expovariate(1 / 18))
                 yield {
@@ -465,25 +623,71 @@ class Generator:
                 }
 
     def comments_rows(self) -> Iterator[dict]:
-        """Top-level comments behind ``comments_count`` (bodies are short plain text); those
-        the moderation rows hide are hidden (by flags, or removed by a moderator)."""
+        """The comments behind ``comments_count``, in threads: top-level comments in the days
+        after the paper appeared, replies hours after their parent, most often to one of the
+        latest comments (so some threads run deep). Bodies are short plain text; those the
+        moderation rows hide are hidden (by flags, or removed by a moderator)."""
         self._plan_moderation()
+        rng = self.rng
         pk = 0
-        for paper_id, count in self.comments.items():
+        for paper_id in range(1, self.n_papers + 1):
+            count = self.comments[paper_id]
+            since = self._appeared(paper_id).timestamp()
+            thread: list[tuple[int, int, int, float]] = []  # (pk, root, depth, time)
             for _ in range(count):
                 pk += 1
-                body = " ".join(self._text(self.rng.randint(8, 40))).capitalize() + "."
-                author_id = self.rng.randint(1, self.n_users)
+                parent = root = None
+                depth = 0
+                if thread and rng.random() < REPLY_SHARE:
+                    parent, root, depth, at = thread[-1 - int(rng.expovariate(0.3)) % len(thread)]
+                    if depth >= REPLY_DEPTH:
+                        parent = root = None
+                        depth = 0
+                if parent is None:
+                    at = since + rng.expovariate(1 / 36) * 3600
+                else:
+                    root, depth = root or parent, depth + 1
+                    at += rng.expovariate(1 / 8) * 3600
+                at = min(self.now.timestamp(), at)
+                thread.append((pk, root or 0, depth, at))
+                body = " ".join(self._text(rng.randint(8, 40))).capitalize() + "."
+                author_id = self._members(1)[0]
+                upvotes = rng.heavy_tail(-1.0 if depth else -0.5, 1.3, self.n_users // 2)
                 self.comment_paper.append(paper_id)
                 self.comment_author.append(author_id)
+                self.comment_time.append(at)
+                self.comment_upvotes.append(upvotes)
                 yield {
                     "id": pk,
                     "paper_id": paper_id,
                     "author_id": author_id,
+                    "parent_id": parent,
+                    # The thread's top-level comment (a column of apps.comments since issue 12).
+                    "root_id": root,
+                    "depth": depth,
                     "body": body,
                     "body_html": f"<p>{body}</p>",
+                    "upvotes_count": upvotes,
                     "visibility": self.comment_visibility.get(pk, "visible"),
-                    "created_at": self.submitted.get(paper_id) or dt.datetime.now(tz=dt.UTC),
+                    "created_at": dt.datetime.fromtimestamp(at, tz=dt.UTC),
+                }
+
+    def comment_votes(self) -> Iterator[dict]:
+        """The upvotes behind each comment's ``upvotes_count``, never by its author."""
+        pk = 0
+        for comment_id in range(1, len(self.comment_upvotes)):
+            count = self.comment_upvotes[comment_id]
+            at = self.comment_time[comment_id]
+            for user_id in self._members(count, exclude=self.comment_author[comment_id]):
+                pk += 1
+                delay = self.rng.expovariate(1 / 12) * 3600
+                yield {
+                    "id": pk,
+                    "user_id": user_id,
+                    "comment_id": comment_id,
+                    "created_at": dt.datetime.fromtimestamp(
+                        min(self.now.timestamp(), at + delay), tz=dt.UTC
+                    ),
                 }
 
     # --- Moderation -----------------------------------------------------------------------
@@ -495,7 +699,7 @@ class Generator:
             return
         self._moderation_planned = True
         rng = self.mrng
-        n_comments = sum(self.comments.values())
+        n_comments = sum(self.comments)
         daily = sorted(self.submitted)
         used: set[tuple[str, int]] = set()
 
@@ -511,10 +715,13 @@ class Generator:
                     used.add((kind, pk))
                     return pk
 
-        # (kind, item id, number of flags, resolution): about 3% of the papers' count in
-        # open flags, 10% resolved; most items have one flag, a few many.
+        # (kind, item id, number of flags, resolution): 10% of the papers' count in resolved
+        # flags, about 3% in open ones but at most OPEN_FLAGS (the backlog is what a dozen
+        # moderators have not handled yet, not a share of the archive); most items have one
+        # flag, a few many.
         self.flag_plan: list[tuple[str, int, int, str]] = []
-        for is_open, wanted in ((True, self.n_papers * 3 // 100), (False, self.n_papers // 10)):
+        open_flags = min(OPEN_FLAGS, self.n_papers * 3 // 100)
+        for is_open, wanted in ((True, open_flags), (False, self.n_papers // 10)):
             total = 0
             while total < wanted:
                 kind = "comment" if n_comments and rng.random() < 0.7 else "paper"
@@ -540,10 +747,9 @@ class Generator:
         self.hidden_by_flags = [pk for pk, v in self.comment_visibility.items() if v == "flagged"]
 
     def _item_time(self, kind: str, pk: int) -> dt.datetime:
-        paper_id = self.comment_paper[pk] if kind == "comment" else pk
-        return self.submitted.get(paper_id) or dt.datetime.combine(
-            self.published[paper_id], dt.time(12), tzinfo=dt.UTC
-        )
+        if kind == "comment":
+            return dt.datetime.fromtimestamp(self.comment_time[pk], tz=dt.UTC)
+        return self._appeared(pk)
 
     def flags(self) -> Iterator[dict]:
         """Flags on papers and comments: open ones (the moderators' queue, mostly recent) and
@@ -729,6 +935,7 @@ class Generator:
 OPTIONAL_TABLES: list[tuple[str, str, Callable[[Generator], Iterator[dict]]]] = [
     ("votes", "Vote", Generator.votes),
     ("comments", "Comment", Generator.comments_rows),
+    ("votes", "CommentVote", Generator.comment_votes),
     ("submissions", "Submission", Generator.pending_submissions),
     ("moderation", "Flag", Generator.flags),
     ("moderation", "ModerationAction", Generator.moderation_actions),
@@ -737,10 +944,24 @@ OPTIONAL_TABLES: list[tuple[str, str, Callable[[Generator], Iterator[dict]]]] = 
 
 
 def step(label: str, action: Callable[[], object]) -> object:
+    """Run one step and print its time (and its count of rows or tasks, if it returns one)."""
     started = time.perf_counter()
     result = action()
-    print(f"  {label:<28} {result!s:>10}  {time.perf_counter() - started:6.1f} s", flush=True)
+    count = f"{result:,}" if isinstance(result, int) else ""
+    print(f"  {label:<28} {count:>10}  {time.perf_counter() - started:6.1f} s", flush=True)
     return result
+
+
+def batches(first: int, last: int, size: int) -> list[list[int]]:
+    return [list(range(lo, min(lo + size, last + 1))) for lo in range(first, last + 1, size)]
+
+
+def sql_step(sql: str) -> Callable[[], None]:
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    return run
 
 
 def main() -> None:
@@ -750,6 +971,15 @@ def main() -> None:
     parser.add_argument(
         "--entry-share", type=float, default=0.5, help="share of papers on the daily list"
     )
+    parser.add_argument(
+        "--votes", type=int, help="exactly this many paper upvotes (default: ~4 a paper)"
+    )
+    parser.add_argument(
+        "--comments", type=int, help="exactly this many comments (default: ~1.4 a paper)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="database connections for the steps after loading"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -757,12 +987,19 @@ def main() -> None:
     if "bench" not in name:
         sys.exit(f"Refusing to fill database {name!r}: its name must contain 'bench'.")
     started = time.perf_counter()
-    print(f"Database {name}: {args.papers} papers over {args.days} days")
-    ensure_database(name)
-    call_command("migrate", verbosity=0)
-
-    gen = Generator(
-        papers=args.papers, days=args.days, entry_share=args.entry_share, seed=args.seed
+    print(f"Database {name}: {args.papers:,} papers over {args.days} days")
+    recreate_database(name)
+    step("migrate", lambda: call_command("migrate", verbosity=0))
+    gen: Generator = step(
+        "plan",
+        lambda: Generator(
+            papers=args.papers,
+            days=args.days,
+            entry_share=args.entry_share,
+            seed=args.seed,
+            votes=args.votes,
+            comments=args.comments,
+        ),
     )
     optional = [
         (apps.get_model(label, model), rows)
@@ -770,9 +1007,18 @@ def main() -> None:
         if apps.is_installed(f"apps.{label}")
     ]
     tables = [User, Author, Paper, Authorship, DailyEntry] + [model for model, _ in optional]
+    papers = Paper._meta.db_table
+    indexes = secondary_indexes([model._meta.db_table for model in tables])
     with connection.cursor() as cursor:
-        names = ", ".join(model._meta.db_table for model in tables)
-        cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        for _, drop, _ in indexes:
+            cursor.execute(drop)
+        # The rows are consistent by construction: no foreign-key check row by row (this
+        # needs a superuser, as the development and bench servers have; else they are checked).
+        try:
+            with transaction.atomic():
+                cursor.execute("SET session_replication_role = replica")
+        except DatabaseError:
+            print("  (foreign keys checked while loading: not a superuser)")
 
     step("users", lambda: copy_rows(User, gen.users()))
     step("authors", lambda: copy_rows(Author, gen.authors()))
@@ -782,14 +1028,28 @@ def main() -> None:
     for model, rows in optional:
         step(model._meta.label_lower, lambda model=model, rows=rows: copy_rows(model, rows(gen)))
     with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
         for sql in connection.ops.sequence_reset_sql(no_style(), tables):
             cursor.execute(sql)
-        # Fresh tables have no statistics yet: plan the refresh UPDATEs below with real ones.
-        step("analyze", lambda: bool(cursor.execute("ANALYZE")) and "")
-    step("search vectors", lambda: paper_search_vector_refresh())
-    step("trending scores", lambda: trending_scores_refresh())
-    with connection.cursor() as cursor:
-        step("vacuum analyze", lambda: bool(cursor.execute("VACUUM ANALYZE")) and "")
+    # Every index but the papers' (rewritten twice below): the refreshes read through them.
+    others = [sql_step(create) for table, _, create in indexes if table != papers]
+    step("indexes", lambda: in_parallel("indexes", others, jobs=args.jobs))
+    step("analyze", sql_step("ANALYZE"))
+    # The site's own services, on batches of papers in parallel.
+    for label, refresh in (
+        ("search vectors", paper_search_vector_refresh),
+        ("trending scores", trending_scores_refresh),
+    ):
+        tasks = [
+            lambda ids=ids, refresh=refresh: refresh(paper_ids=ids)
+            for ids in batches(1, args.papers, 5000)
+        ]
+        step(label, lambda label=label, tasks=tasks: in_parallel(label, tasks, jobs=args.jobs))
+    # Both refreshes left a dead version of each paper row behind: write the table compactly.
+    step("compact papers", sql_step(f"VACUUM FULL {papers}"))
+    paper_indexes = [sql_step(create) for table, _, create in indexes if table == papers]
+    step("paper indexes", lambda: in_parallel("paper indexes", paper_indexes, jobs=args.jobs))
+    step("vacuum analyze", sql_step("VACUUM ANALYZE"))
     print(f"Done in {time.perf_counter() - started:.0f} s")
 
 

@@ -2,13 +2,16 @@
 
     python bench/run.py                      # 200 requests per page, Markdown table on stdout
     python bench/run.py --requests 50 --only search,api-search
+    python bench/run.py --database paperboard_bench1m --cache
 
 Each request goes through the whole Django stack in this process (middleware, views, templates,
 database) with Django's test Client, DEBUG off; the time is the server's time to build the
 response, without network. Targets are drawn at random (days, weeks, months, papers, queries)
 so that caches and PostgreSQL's buffers see a realistic spread, after a warm-up round. The
-moderators' pages (MODERATOR_PAGES) are requested by a client logged in as a moderator, every other
-page anonymously. See bench/README.md.
+moderators' pages (MODERATOR_PAGES) are requested by a client logged in as a moderator, the
+USER_PAGES by a member with about 500 upvotes, every other page anonymously. The shared page
+cache (apps/core/shared_cache.py) is off unless ``--cache``: uncached is the harder case, and
+what a logged-in reader always gets. See bench/README.md.
 "CPU app+db" is the mean CPU time per request of this process and of its PostgreSQL backend
 (read from /proc), which other load on the machine does not inflate the way it does wall time.
 """
@@ -27,6 +30,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_NAME", "paperboard_bench"),
+        help="the bench database (default: DATABASE_NAME, else paperboard_bench)",
+    )
+    parser.add_argument(
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="serve anonymous pages through the shared page cache (default: --no-cache)",
+    )
+    return parser.parse_args()
+
+
+# Read before Django starts: they choose the database and the cache setting.
+ARGS = _arguments() if __name__ == "__main__" else None
+if ARGS is not None:
+    os.environ["DATABASE_NAME"] = ARGS.database
+    os.environ["SHARED_CACHE"] = "1" if ARGS.cache else "0"
 os.environ.setdefault("DATABASE_NAME", "paperboard_bench")
 os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
@@ -43,15 +73,18 @@ from config import embedded  # noqa: E402
 embedded.start()
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Max, Min  # noqa: E402
+from django.db.models import Count, F, Max, Min  # noqa: E402
+from django.db.models.functions import Abs  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from apps.moderation.models import ModerationAction  # noqa: E402
 from apps.papers.models import DailyEntry, Paper  # noqa: E402
 from apps.users.models import User  # noqa: E402
 from apps.users.roles import MODERATORS_GROUP  # noqa: E402
+from apps.votes.models import Vote  # noqa: E402
 
 TARGET_MEDIAN_MS = 30
 TARGET_P95_MS = 80
@@ -63,6 +96,9 @@ MODERATOR_PAGES = {
     "mod-user",
     "paper-as-moderator",
 }
+# Requested by a member with about USER_UPVOTES upvotes: what logging in costs.
+USER_PAGES = {"day-user", "paper-user"}
+USER_UPVOTES = 500
 
 SEARCH_QUERIES = [
     "diffusion",
@@ -115,7 +151,30 @@ def _sample(rng: random.Random) -> dict[str, Callable[[], str]]:
         "api-month": lambda: f"/api/daily_papers?month={month()}&limit=100&p=1",
         "api-paper": lambda: f"/api/papers/{rng.choice(ids)}",
         "api-search": lambda: f"/api/papers/search?q={rng.choice(SEARCH_QUERIES)}",
+        "feed-daily": lambda: "/feeds/daily.rss",
+        "feed-trending": lambda: "/feeds/trending.atom",
+        **_profile_sample(rng),
+        "day-user": lambda: "/papers",
+        "paper-user": lambda: f"/papers/{rng.choice(ids)}",
         **_moderation_sample(rng, ids),
+    }
+
+
+def _profile_sample(rng: random.Random) -> dict[str, Callable[[], str]]:
+    """Profiles: of members who submitted papers (the submitted tab), of any member (their
+    upvotes, their comments)."""
+    submitters = list(
+        User.objects.filter(pk__in=DailyEntry.objects.values("submitted_by"))
+        .order_by("?")
+        .values_list("username", flat=True)[:500]
+    )
+    voters = list(User.objects.order_by("?").values_list("username", flat=True)[:500])
+    if not submitters:
+        return {}
+    return {
+        "profile": lambda: f"/users/{rng.choice(submitters)}",
+        "profile-upvoted": lambda: f"/users/{rng.choice(voters)}/upvoted",
+        "profile-comments": lambda: f"/users/{rng.choice(voters)}/comments",
     }
 
 
@@ -155,6 +214,27 @@ def _moderator_client(rng: random.Random) -> Client:
         sys.exit("No moderators in the bench database: run bench/generate.py again.")
     client = Client()
     client.force_login(rng.choice(moderators))
+    return client
+
+
+def _user_client() -> Client:
+    """A client logged in as the member (not a moderator) whose number of upvotes is nearest
+    USER_UPVOTES."""
+    moderators = User.objects.filter(groups__name=MODERATORS_GROUP).values("pk")
+    voter = (
+        Vote.objects.exclude(user__in=moderators)
+        .values("user")
+        .annotate(n=Count("pk"))
+        .filter(user__is_banned=False, n__lte=2 * USER_UPVOTES)
+        .order_by(Abs(F("n") - USER_UPVOTES), "user")
+        .first()
+    )
+    if voter is None:
+        sys.exit("No votes in the bench database: run bench/generate.py again.")
+    user = User.objects.get(pk=voter["user"])
+    print(f"Logged-in pages as {user.username} ({voter['n']} upvotes)")
+    client = Client()
+    client.force_login(user)
     return client
 
 
@@ -208,31 +288,32 @@ def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--only", default="", help="comma-separated page names")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = ARGS
 
     # DEBUG is off, as in production: static URLs come from the collected manifest.
     call_command("collectstatic", interactive=False, verbosity=0)
     rng = random.Random(args.seed)
     pages = _sample(rng)
     only = [name for name in args.only.split(",") if name]
-    clients = {False: Client()}
-    if MODERATOR_PAGES & set(pages):
+    wanted = {name for name in pages if not only or name in only}
+    clients = {"anonymous": Client()}
+    if MODERATOR_PAGES & wanted:
         # Its own random stream: the other pages draw the same targets as before.
-        clients[True] = _moderator_client(random.Random(args.seed + 1))
-    print(f"\n{args.requests} requests per page (after {args.warmup} warm-up), times in ms\n")
+        clients["moderator"] = _moderator_client(random.Random(args.seed + 1))
+    if USER_PAGES & wanted:
+        clients["user"] = _user_client()
+    cache = "on" if settings.SHARED_CACHE_ENABLED else "off"
+    print(f"\n{args.requests} requests per page (after {args.warmup} warm-up), times in ms")
+    print(f"Database {settings.DATABASES['default']['NAME']}, shared page cache {cache}\n")
     print(f"Load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     print("| page | median | p95 | max | CPU app+db | queries | status | target |")
     print("|---|---:|---:|---:|---:|---:|---|---|")
     failures = 0
     for name, make_url in pages.items():
-        if only and name not in only:
+        if name not in wanted:
             continue
-        client = clients[name in MODERATOR_PAGES]
+        role = "moderator" if name in MODERATOR_PAGES else "user" if name in USER_PAGES else ""
+        client = clients[role or "anonymous"]
         result = measure(client, make_url, args.requests, args.warmup)
         ok = result["median"] < TARGET_MEDIAN_MS and result["p95"] < TARGET_P95_MS
         ok = ok and result["statuses"] in ([200], [302])
