@@ -136,6 +136,9 @@ else:
             **embedded.database_settings(),
         }
     }
+# Pages run short indexed queries; PostgreSQL's JIT would spend 30 ms compiling the plan of a
+# month's listing at a million papers (bench/README.md) to save less than that.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if os.environ.get("DATABASE_NAME"):
     # Lets a process started by the test suite (a Celery worker) use the test database.
     DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]

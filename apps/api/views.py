@@ -127,7 +127,9 @@ def paper_info(request: HttpRequest, paper_id: str) -> dict[str, Any] | HttpResp
         arxiv_id, _ = split_version(paper_id)
     except ValueError:
         raise ApiError("Paper not found: not an arXiv id", status=404) from None
-    paper = selectors.papers_with_author_names(Paper.objects.filter(arxiv_id=arxiv_id)).first()
+    paper = selectors.papers_with_author_names(
+        Paper.objects.defer("search_vector").filter(arxiv_id=arxiv_id)
+    ).first()
     if paper is None:
         if target := selectors.paper_alias_target(arxiv_id=arxiv_id):
             return HttpResponsePermanentRedirect(reverse("api:paper", args=[target]))
@@ -141,7 +143,7 @@ def search(request: HttpRequest) -> list[dict[str, Any]]:
     """``list_papers(query=...)``: full-text search, best first; an arXiv id finds that paper."""
     limit = _int_param(request, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     parsed = parse_search(request.GET.get("q", ""))
-    papers = selectors.papers_with_author_names(Paper.objects.all())
+    papers = selectors.papers_with_author_names(Paper.objects.defer("search_vector"))
     if parsed.arxiv_id and (paper := papers.filter(arxiv_id=parsed.arxiv_id).first()):
         return _listing([paper])
     if parsed.query is None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.db.models.functions import Lower
 
 from apps.users.models import User
 
 
 def profile_user(*, username: str) -> User | None:
     """The active account with this handle, in any letter case."""
-    return User.objects.filter(username__iexact=username, is_active=True).first()
+    # lower() = lower(), not iexact's UPPER(), so that the case-insensitive unique index serves it.
+    return (
+        User.objects.alias(handle=Lower("username"))
+        .filter(handle=username.lower(), is_active=True)
+        .first()
+    )
 
 
 def verified_primary_email(*, user: User) -> str | None:
