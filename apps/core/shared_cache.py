@@ -82,20 +82,29 @@ def _writes_watched_table(sql: str) -> bool:
     return any(WATCHED_TABLES.match(table) for table in _WRITTEN_TABLE.findall(sql))
 
 
+def _changed_on_commit(connection) -> None:
+    """The shared pages change when this transaction commits (once per transaction)."""
+    savepoints = set(connection.savepoint_ids)
+    pending = any(
+        func is pages_changed and sids == savepoints for sids, func, _ in connection.run_on_commit
+    )
+    if not pending:  # a rolled back savepoint drops it: then it is registered again
+        transaction.on_commit(pages_changed, using=connection.alias)
+
+
 def watch_writes(execute, sql, params, many, context):
     """Database execute wrapper: a write to a watched table changes the shared pages when its
-    transaction commits (one version change per transaction)."""
+    transaction commits."""
     result = execute(sql, params, many, context)
     if settings.SHARED_CACHE_ENABLED and isinstance(sql, str) and _writes_watched_table(sql):
-        connection = context["connection"]
-        savepoints = set(connection.savepoint_ids)
-        pending = any(
-            func is pages_changed and sids == savepoints
-            for sids, func, _ in connection.run_on_commit
-        )
-        if not pending:  # a rolled back savepoint drops it: then it is registered again
-            transaction.on_commit(pages_changed, using=connection.alias)
+        _changed_on_commit(context["connection"])
     return result
+
+
+def copied_into(connection, table: str) -> None:
+    """For ``COPY ... FROM STDIN``, which no execute wrapper sees."""
+    if settings.SHARED_CACHE_ENABLED and WATCHED_TABLES.match(table):
+        _changed_on_commit(connection)
 
 
 def install_write_watch(sender, connection, **kwargs) -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
+from apps.core.shared_cache import copied_into
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import (
     AuthorClaim,
@@ -321,6 +322,7 @@ def _copy(cursor: CursorWrapper, table: str, columns: Sequence[str], rows: Itera
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+    copied_into(cursor.db, table)
 
 
 def _authorships_sync(

@@ -5,6 +5,7 @@ import gzip
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from apps.comments.services import comment_create
@@ -201,3 +202,20 @@ def test_pages_still_render_when_redis_is_down(client, paper, settings):
 )
 def test_writes_to_tables_shared_pages_show_are_watched(sql, watched):
     assert shared_cache._writes_watched_table(sql) is watched
+
+
+def test_an_ingest_changes_the_shared_pages(client, paper, django_capture_on_commit_callbacks):
+    client.get(DAY_URL)
+    version = cache.get(shared_cache.VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_paper(arxiv_id="2410.09693", authors=["Grace Hopper"])
+    assert cache.get(shared_cache.VERSION_KEY) != version
+
+
+def test_copies_into_watched_tables_count_as_writes(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        shared_cache.copied_into(connection, "django_session")
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        shared_cache.copied_into(connection, "papers_authorship")
+    assert callbacks == [shared_cache.pages_changed]
