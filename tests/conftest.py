@@ -45,6 +45,14 @@ def celery_eager():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
+@pytest.fixture
+def shared_cache_on(settings):
+    """The shared page cache (off for the rest of the suite), with no staleness window: a
+    write shows on the next view."""
+    settings.SHARED_CACHE_ENABLED = True
+    settings.SHARED_CACHE_STALE_SECONDS = 0
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (the tests' own Redis database)."""

@@ -9,15 +9,14 @@ import pytest
 from apps.digests.models import Subscription
 from tests.factories import make_entry
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# As in production: the second visit is served the page stored for everyone.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("shared_cache_on"),
+]
 
 EMAIL = "reader@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _shared_cache_on(settings):
-    """As in production: the second visit is served the page stored for everyone."""
-    settings.SHARED_CACHE_ENABLED = True
 
 
 # The confirmation is queued on commit to Celery: eager, it runs in the live server's process.

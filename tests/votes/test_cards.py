@@ -10,16 +10,10 @@ from django.test import Client
 from apps.votes.services import vote_toggle
 from tests.factories import make_entry, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_cache_on")]
 
 DAY = dt.date(2026, 11, 26)
 DAY_URL = "/papers/date/2026-11-26"
-
-
-@pytest.fixture(autouse=True)
-def shared_cache_on(settings):
-    settings.SHARED_CACHE_ENABLED = True
-    settings.SHARED_CACHE_STALE_SECONDS = 0
 
 
 @pytest.fixture
