@@ -70,6 +70,7 @@ from apps.digests.sending import deliveries_plan, deliveries_send  # noqa: E402
 from apps.papers.models import DailyEntry  # noqa: E402
 from apps.users.models import User  # noqa: E402
 from apps.votes.models import Vote  # noqa: E402
+from bench.measure import QueryCounter, backend_cpu_seconds  # noqa: E402
 
 TARGET_EMAILS_PER_SECOND = 500
 DOMAIN = "digest-bench.invalid"
@@ -90,23 +91,6 @@ ZONES = [
     "Pacific/Honolulu",
 ]
 SEED_DAYS = 30
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def _backend_cpu_seconds() -> float:
-    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
-    connection.ensure_connection()
-    pid = connection.connection.info.backend_pid
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 KINDS = ("anonymous", "account")
@@ -174,7 +158,7 @@ def send_measured() -> Stats:
         finally:
             stats.backend += time.perf_counter() - started
 
-    wall, app, db = time.perf_counter(), time.process_time(), _backend_cpu_seconds()
+    wall, app, db = time.perf_counter(), time.process_time(), backend_cpu_seconds()
     with (
         connection.execute_wrapper(queries),
         mock.patch.object(DigestRenderer, "message", message),
@@ -183,7 +167,7 @@ def send_measured() -> Stats:
         deliveries_send(progress=lambda n: _drain(stats))
     stats.seconds = stats.busy = time.perf_counter() - wall
     stats.app_cpu = time.process_time() - app
-    stats.db_cpu = _backend_cpu_seconds() - db
+    stats.db_cpu = backend_cpu_seconds() - db
     stats.queries = queries.count
     _drain(stats)
     return stats

@@ -60,6 +60,7 @@ from apps.papers.models import Paper  # noqa: E402
 from apps.papers.services import PaperRecord, paper_upsert  # noqa: E402
 from apps.users.models import User  # noqa: E402
 from apps.votes.models import CommentVote  # noqa: E402
+from bench.measure import QueryCounter, backend_cpu_seconds, percentile  # noqa: E402
 
 DISCUSSION_PAPER = "2099.99999"
 COMMENTS = 5_000
@@ -98,20 +99,6 @@ BODIES = [
     "chosen per layer, which Section 4 shows with a clean experiment.\n\n- The scaling plot is "
     "great.\n- The baselines are fair.\n- The compute budget is stated, which is rare.",
 ]
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 # --- The data --------------------------------------------------------------------------------
@@ -242,20 +229,13 @@ def _link(html: str, kind: str) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-def _backend_cpu_seconds() -> float:
-    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
-    pid = connection.connection.info.backend_pid
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(client: Client, url: str, htmx: bool, requests: int, warmup: int) -> dict:
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     times, queries, size, status = [], 0, 0, set()
     app_cpu = db_cpu = 0.0
     for i in range(warmup + requests):
         if i == warmup:
-            app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds()
+            app_cpu, db_cpu = time.process_time(), backend_cpu_seconds()
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             started = time.perf_counter()
@@ -268,9 +248,9 @@ def measure(client: Client, url: str, htmx: bool, requests: int, warmup: int) ->
             size = max(size, len(response.content))
     return {
         "app_cpu": (time.process_time() - app_cpu) * 1000 / requests,
-        "db_cpu": (_backend_cpu_seconds() - db_cpu) * 1000 / requests,
+        "db_cpu": (backend_cpu_seconds() - db_cpu) * 1000 / requests,
         "median": statistics.median(times),
-        "p95": _percentile(times, 0.95),
+        "p95": percentile(times, 0.95),
         "queries": queries,
         "bytes": size,
         "status": sorted(status),

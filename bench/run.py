@@ -85,6 +85,7 @@ from apps.papers.models import DailyEntry, Paper  # noqa: E402
 from apps.users.models import User  # noqa: E402
 from apps.users.roles import MODERATORS_GROUP  # noqa: E402
 from apps.votes.models import Vote  # noqa: E402
+from bench.measure import QueryCounter, backend_cpu_seconds, percentile  # noqa: E402
 
 TARGET_MEDIAN_MS = 30
 TARGET_P95_MS = 80
@@ -238,34 +239,12 @@ def _user_client() -> Client:
     return client
 
 
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
-    return ordered[index]
-
-
-def _backend_cpu_seconds() -> float:
-    """CPU time used so far by this connection's PostgreSQL backend (same machine only)."""
-    pid = connection.connection.info.backend_pid
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: int) -> dict:
     times, queries, statuses = [], [], set()
     app_cpu = db_cpu = 0.0
     for i in range(warmup + requests):
         if i == warmup:
-            app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds()
+            app_cpu, db_cpu = time.process_time(), backend_cpu_seconds()
         url = make_url()
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
@@ -278,9 +257,9 @@ def measure(client: Client, make_url: Callable[[], str], requests: int, warmup: 
             queries.append(counter.count)
     return {
         "app_cpu": (time.process_time() - app_cpu) * 1000 / requests,
-        "db_cpu": (_backend_cpu_seconds() - db_cpu) * 1000 / requests,
+        "db_cpu": (backend_cpu_seconds() - db_cpu) * 1000 / requests,
         "median": statistics.median(times),
-        "p95": _percentile(times, 0.95),
+        "p95": percentile(times, 0.95),
         "max": max(times),
         "queries": max(queries),
         "statuses": sorted(statuses),
