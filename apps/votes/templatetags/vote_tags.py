@@ -119,16 +119,16 @@ def _card_key(entry, *, voted: bool, signed_in: bool) -> str:
     return f"paper-card:{digest}"
 
 
-def _cards(context, entries: list, *, voted: bool, signed_in: bool) -> dict[str, str]:
-    """These entries' cards by card key, from the card cache or rendered (then cached)."""
-    keys = {_card_key(entry, voted=voted, signed_in=signed_in): entry for entry in entries}
+def _cards(context, entries: list, *, voted: bool, signed_in: bool) -> list[str]:
+    """These entries' cards, in their order: from the card cache, else rendered (then cached)."""
+    keys = [_card_key(entry, voted=voted, signed_in=signed_in) for entry in entries]
     try:
-        found = cache.get_many(list(keys))
+        found = cache.get_many(keys)
     except Exception:  # the cache is an optimisation: render everything without it
         found = {}
     template = context.template.engine.get_template(CARD_TEMPLATE)
     rendered = {}
-    for key, entry in keys.items():
+    for key, entry in zip(keys, entries, strict=True):
         if key in found:
             continue
         slots = {"entry": entry, "voted": voted, "next_url": _NEXT_SLOT}
@@ -139,7 +139,7 @@ def _cards(context, entries: list, *, voted: bool, signed_in: bool) -> dict[str,
     if rendered:
         with contextlib.suppress(Exception):
             cache.set_many(rendered, timeout=CARD_TIMEOUT)
-    return found
+    return [found[key] for key in keys]
 
 
 def _cards_fragment(context, entries: list, *, signed_in: bool) -> _CardsFragment:
@@ -148,12 +148,8 @@ def _cards_fragment(context, entries: list, *, signed_in: bool) -> _CardsFragmen
     cards = _cards(context, entries, voted=False, signed_in=signed_in)
     return _CardsFragment(
         cards=[
-            (
-                entry.paper_id,
-                cards[_card_key(entry, voted=False, signed_in=signed_in)],
-                _card_key(entry, voted=True, signed_in=signed_in),
-            )
-            for entry in entries
+            (entry.paper_id, card, _card_key(entry, voted=True, signed_in=signed_in))
+            for entry, card in zip(entries, cards, strict=True)
         ]
     )
 
@@ -169,8 +165,7 @@ def _voted_cards(context, entries: Iterable, keys: dict[int, str]) -> dict[int, 
     if len(cards) < len(keys):
         missing = [entry for entry in entries if entry.paper_id in keys.keys() - cards.keys()]
         rendered = _cards(context, missing, voted=True, signed_in=True)
-        for entry in missing:
-            cards[entry.paper_id] = rendered[_card_key(entry, voted=True, signed_in=True)]
+        cards.update((entry.paper_id, card) for entry, card in zip(missing, rendered, strict=True))
     return cards
 
 
