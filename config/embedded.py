@@ -126,18 +126,42 @@ def _choose_redis_port() -> int:
     raise EmbeddedServiceError(f"no free port for the embedded Redis in {REDIS_PORT_RANGE}")
 
 
+def _listening_port_of_running_redis() -> int | None:
+    """The port the embedded Redis of this data directory listens on, if it runs."""
+    import psutil
+
+    try:
+        pid = int(_redis_pid_file().read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    if not _pid_alive(pid, "redis"):
+        return None
+    try:
+        listening = [
+            conn.laddr.port
+            for conn in psutil.Process(pid).net_connections(kind="tcp")
+            if conn.status == psutil.CONN_LISTEN
+        ]
+    except psutil.Error:
+        return None
+    return next((port for port in listening if _redis_pid_on(port) == pid), None)
+
+
 def redis_port() -> int:
     """The embedded Redis's port: read from ``.data/redis/port``, chosen and saved the first time.
 
     The file is created atomically (written aside, then hard-linked into place), so processes
     computing it at the same moment all read the first one's choice; it is never rewritten.
+    Should it be lost, the port of the Redis still running is saved again (the processes using
+    it keep their address), else the first choice is made again (the same port when free).
     """
     port_file = _redis_port_file()
     with contextlib.suppress(FileNotFoundError, ValueError):
         return int(port_file.read_text())
     port_file.parent.mkdir(parents=True, exist_ok=True)
+    port = _listening_port_of_running_redis() or _choose_redis_port()
     with tempfile.NamedTemporaryFile("w", dir=port_file.parent, delete=False) as draft:
-        draft.write(str(_choose_redis_port()))
+        draft.write(str(port))
     try:
         os.link(draft.name, port_file)
     except FileExistsError:

@@ -9,6 +9,7 @@ module only computes where they are; the processes that need them start them (se
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -94,6 +95,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database error in a view is a 503 with Retry-After (PostgreSQL restarting).
+    "apps.core.unavailable.DatabaseUnavailableMiddleware",
+    # Reads a POSTed form first: one that cannot be read is a 400 and one log line.
+    "apps.core.form_body.FormBodyMiddleware",
     # Anonymous visitors' shared pages come from Redis before sessions and users are looked at.
     "apps.core.shared_cache.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +144,9 @@ else:
 # Pages run short indexed queries; PostgreSQL's JIT would spend 30 ms compiling the plan of a
 # month's listing at a million papers (bench/README.md) to save less than that.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A database host that does not answer fails a request (503, apps/core/unavailable.py) and
+# /healthz in seconds, instead of libpq's default of waiting forever.
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 if os.environ.get("DATABASE_NAME"):
     # Lets a process started by the test suite (a Celery worker) use the test database.
     DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
@@ -190,6 +198,34 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis down (README "Operations"): queuing a task from a request gives up within about two
+# seconds (apps.core.failopen.enqueue logs it and the request goes on), while workers and beat
+# keep reconnecting however long the outage lasts.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A task taken by a worker that died before acknowledging it (acks_late) is handed out
+    # again after this long. It must exceed the longest a task runs or waits for its countdown
+    # (a digest sender waits up to an hour), or a task would run twice.
+    "visibility_timeout": 7200,
+    # Tuning (the drills shorten the timeout): JSON merged over these, e.g.
+    # {"visibility_timeout": 2, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}.
+    **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}"),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# Nothing waits for a task's result (workers log it). Queuing a task whose result is kept
+# subscribes the queuing process to it in Redis, and while Redis is down that subscriber
+# retries for 20 s, then gives up for the life of the process.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "votes-refresh-trending-scores": {

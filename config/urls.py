@@ -5,6 +5,9 @@ from django.views.static import serve
 
 from apps.core.views import csrf, healthz
 
+# The 503 page when the database does not answer (apps/core/unavailable.py), else the 500 page.
+handler500 = "apps.core.unavailable.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

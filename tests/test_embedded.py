@@ -381,3 +381,38 @@ def test_second_make_run_is_refused_while_one_runs(tmp_path):
     assert result.returncode == 1
     assert "already running" in result.stdout
     assert not (data_dir / "postgres").exists()
+
+
+def test_redis_restarted_by_another_process_comes_back_on_the_same_port(data_dir):
+    """A running web server, worker and beat keep the address they computed at start: Redis
+    must come back there, whoever restarts it and whatever happened to the port file."""
+    env = _env(data_dir)
+    holder = _hold(env)  # the running site
+    servers = _report(holder)
+    port = _port(servers["redis"])
+    restart = (
+        "import json; from config import embedded; "
+        "print(json.dumps({'started': embedded.start(), 'redis': embedded.redis_url()}))"
+    )
+    try:
+        # Redis crashes; the next process to start restarts it.
+        os.kill(servers["redis_pid"], signal.SIGKILL)
+        result = _run(restart, env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"started": ["redis"], "redis": servers["redis"]}
+        assert _answers(port)
+
+        # The port file is lost while Redis runs: the running one is found, not a second one.
+        (data_dir / "redis" / "port").unlink()
+        result = _run(restart, env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"started": [], "redis": servers["redis"]}
+
+        # Lost while Redis is down: the same port is chosen again (it is free).
+        (data_dir / "redis" / "port").unlink()
+        os.kill(int((data_dir / "redis" / "redis.pid").read_text()), signal.SIGKILL)
+        result = _run(restart, env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"started": ["redis"], "redis": servers["redis"]}
+    finally:
+        _let_go(holder)

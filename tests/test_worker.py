@@ -8,6 +8,7 @@ from apps.core.tasks import send_email
 @pytest.mark.worker
 def test_worker_process_sends_queued_email(celery_worker):
     result = send_email.apply_async(
+        ignore_result=False,  # results are not kept by default
         kwargs={
             "subject": "Your daily papers",
             "body": "Three new papers on LoRA.",

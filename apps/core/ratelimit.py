@@ -1,4 +1,8 @@
-"""Fixed-window rate limits counted in Redis (the Django cache), shared by all processes."""
+"""Fixed-window rate limits counted in Redis (the Django cache), shared by all processes.
+
+They fail open: while Redis is down nothing is counted and nothing refused (logged by
+``apps.core.failopen``), so the site keeps working without its limits for that time.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +35,18 @@ def ratelimit_hit(*, scope: str, key: str, rate: Rate) -> None:
 
     One Redis round trip: ``SET NX EX`` creates the window's counter with its expiry only
     if it is missing, then ``INCR`` counts atomically, so concurrent requests never
-    under-count and a counter never outlives its window.
+    under-count and a counter never outlives its window. Counts 0 while Redis is down.
     """
     now = int(time.time())
     window_start = now - now % rate.window
     cache_key = cache.make_and_validate_key(f"ratelimit:{scope}:{key}:{window_start}")
-    client = cache._cache.get_client(cache_key, write=True)  # the cache's Redis connection pool
-    pipeline = client.pipeline(transaction=False)
-    pipeline.set(cache_key, 0, ex=rate.window + 1, nx=True)
-    pipeline.incr(cache_key)
-    _, count = pipeline.execute()
-    if count > rate.limit:
+
+    def count() -> int:
+        client = cache._cache.get_client(cache_key, write=True)  # the cache's connection pool
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(cache_key, 0, ex=rate.window + 1, nx=True)
+        pipeline.incr(cache_key)
+        return pipeline.execute()[1]
+
+    if cache.fail_open(f"rate limit {scope} not counted", 0, count) > rate.limit:
         raise RateLimitExceeded(rate, retry_after=window_start + rate.window - now)

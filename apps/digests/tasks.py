@@ -15,6 +15,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.failopen import enqueue
 from apps.digests.models import Frequency
 from apps.digests.sending import deliveries_next_due_at, deliveries_plan, deliveries_send
 from apps.digests.services import subscriptions_expire_unconfirmed
@@ -63,7 +64,7 @@ def _continue_sending(*, chains: int) -> None:
         return
     countdown = max(0, math.ceil(wait.total_seconds()))
     for _ in range(chains):
-        send_digest_batches.apply_async(countdown=countdown)
+        enqueue(send_digest_batches, countdown=countdown)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from apps.core.failopen import enqueue
 from apps.ingestion.client import ArxivUnavailable
 from apps.ingestion.github import github_stars_refresh
 from apps.ingestion.services import IngestBusy, ingest_listings
@@ -68,7 +69,7 @@ def render_missing_thumbnails() -> int:
     failed = cache.get_many([_failed_key(pk) for pk in candidates])
     queued = [pk for pk in candidates if _failed_key(pk) not in failed][:THUMBNAIL_SWEEP_BATCH]
     for paper_id in queued:
-        render_thumbnail.delay(paper_id)
+        enqueue(render_thumbnail, args=[paper_id])
     return len(queued)
 
 

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import dateformat, timezone
-from kombu.exceptions import OperationalError as BrokerError
 
+from apps.core.failopen import enqueue
 from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.ingestion.client import ArxivClient, ArxivError, ArxivRejected, ArxivUnavailable
 from apps.ingestion.parsers import FeedError
@@ -225,10 +225,7 @@ def _queue_fetch(submission_id: int) -> None:
     """Queue the fetch (after commit); with the broker down the submission fails, retryable."""
     from apps.submissions.tasks import fetch_submission  # the task module imports this one
 
-    try:
-        fetch_submission.delay(submission_id)
-    except (BrokerError, OSError):
-        logger.exception("submission %s: could not queue the fetch", submission_id)
+    if not enqueue(fetch_submission, args=[submission_id]):
         Submission.objects.filter(pk=submission_id, status=Status.FETCHING).update(
             status=Status.FAILED,
             message="The paper could not be fetched just now; try again in a minute.",
