@@ -60,6 +60,7 @@ CSRF_TOKEN = secrets.token_hex(16)  # 32 alphanumerics: a valid unmasked CSRF se
 
 def setup_data(users: int, papers: int) -> tuple[list[str], list[str]]:
     """Bench users with live sessions, and bench papers; returns (session keys, arXiv ids)."""
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -73,6 +74,12 @@ def setup_data(users: int, papers: int) -> tuple[list[str], list[str]]:
     for voter in voters:
         voter.set_unusable_password()
     User.objects.bulk_update(voters, ["password"])
+    EmailAddress.objects.bulk_create(  # voting needs a verified address
+        [
+            EmailAddress(user=voter, email=voter.email, verified=True, primary=True)
+            for voter in voters
+        ]
+    )
     sessions = []
     for voter in voters:
         store = SessionStore()

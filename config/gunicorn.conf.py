@@ -8,8 +8,9 @@ Environment:
 - ``WEB_CONCURRENCY`` (2) worker processes of ``WEB_THREADS`` (4) threads each (gthread): a
   request waiting on PostgreSQL or Redis leaves its process's other threads running.
 - ``WEB_ACCESS_LOG`` (1): one line per request on stdout; ``0`` turns it off (the benchmark).
-- ``FORWARDED_ALLOW_IPS`` (``*``): addresses whose ``X-Forwarded-*`` headers gunicorn trusts.
-  ``*`` trusts any client, as before this file existed; issue 13 narrows it to the proxy.
+- ``FORWARDED_ALLOW_IPS``, else ``TRUSTED_PROXIES`` (the proxies Django believes, see
+  ``apps.core.client_ip``), else gunicorn's own default ``127.0.0.1,::1``: the peers whose
+  ``X-Forwarded-Proto`` gunicorn believes. Never ``*`` on a port clients can reach directly.
 """
 
 import os
@@ -21,4 +22,6 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 accesslog = (
     "-" if os.environ.get("WEB_ACCESS_LOG", "1").lower() in {"1", "true", "yes", "on"} else None
 )
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1,::1"
+)

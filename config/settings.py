@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.votes.middleware.PendingVoteCookieMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.users.middleware.InvalidAccountFormStatusMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,6 +261,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.digests.tasks.expire_unconfirmed_subscriptions",
         "schedule": crontab(minute=30, hour=3),
     },
+    # Django never deletes expired sessions by itself.
+    "core-clear-expired-sessions": {
+        "task": "apps.core.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=45, hour=3),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------
@@ -290,6 +296,12 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
+# A recent password (or, without one, a code mailed to a verified address) before changing
+# email addresses, connected accounts or deleting the account: a stolen session is not enough.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# "socialaccount": logging in with GitHub again (apps.users.adapters, users:reauthenticate_github).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "code", "socialaccount")
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -297,9 +309,9 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_VALIDATORS = "apps.users.handles.HANDLE_VALIDATORS"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Paperboard] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme or "https"
-# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For;
-# with the default 0 the socket address is used (all traffic would share the proxy's limit).
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Reverse proxies (IPs or CIDR networks) whose X-Forwarded-For is believed, so rate limits count
+# per client; only requests whose socket address is one of these (apps.core.client_ip).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -447,11 +459,21 @@ FLAGS_PER_DAY = int(os.environ.get("FLAGS_PER_DAY", "30"))
 # This many open flags hide a comment until a moderator reviews it.
 FLAG_HIDE_THRESHOLD = int(os.environ.get("FLAG_HIDE_THRESHOLD", "3"))
 
+# --- Per-client limits (apps.core.client_limits): search and the JSON API, per minute, per
+# address for anonymous clients and per account for logged-in users. Pages answered from the
+# shared page cache do not count.
+SEARCH_RATE_PER_MINUTE = int(os.environ.get("SEARCH_RATE_PER_MINUTE", "60"))
+SEARCH_USER_RATE_PER_MINUTE = int(os.environ.get("SEARCH_USER_RATE_PER_MINUTE", "240"))
+API_RATE_PER_MINUTE = int(os.environ.get("API_RATE_PER_MINUTE", "120"))
+API_USER_RATE_PER_MINUTE = int(os.environ.get("API_USER_RATE_PER_MINUTE", "600"))
+
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The DEBUG error page (and diffsettings) hide passwords inside URL settings too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.secrets.SecretsMaskingFilter"
 if not (DEBUG or TESTING):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

@@ -17,12 +17,17 @@ _ids = itertools.count(1)
 PASSWORD = "correct horse battery staple"
 
 
-def make_user(username: str | None = None, **fields) -> User:
+def make_user(username: str | None = None, *, verified: bool = True, **fields) -> User:
     """An established account (joined a month ago, past the new-account limits) unless
-    ``date_joined`` says otherwise."""
+    ``date_joined`` says otherwise, with its address as a primary EmailAddress, verified
+    unless ``verified=False`` (as after sign-up, before the link in the email is followed)."""
+    from allauth.account.models import EmailAddress
+
     username = username or f"user{next(_ids)}"
     fields.setdefault("date_joined", timezone.now() - dt.timedelta(days=30))
-    return User.objects.create_user(username=username, email=f"{username}@example.org", **fields)
+    user = User.objects.create_user(username=username, email=f"{username}@example.org", **fields)
+    EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
+    return user
 
 
 def make_paper(

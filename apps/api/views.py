@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.api.payloads import listing_item, paper_payload
+from apps.core.client_limits import client_ratelimit_hit, retry_after
+from apps.core.ratelimit import RateLimitExceeded
 from apps.core.shared_cache import shared_page
 from apps.papers import periods, selectors
 from apps.papers.arxiv_ids import split_version
@@ -48,9 +50,12 @@ def json_view(view: Callable[..., Any]) -> Callable[..., JsonResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
+            client_ratelimit_hit(request, "api")
             data = view(request, *args, **kwargs)
         except ApiError as exc:
             response = JsonResponse({"error": exc.message}, status=exc.status)
+        except RateLimitExceeded as exc:
+            response = retry_after(JsonResponse({"error": str(exc)}, status=429), exc)
         else:
             response = (
                 data

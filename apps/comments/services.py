@@ -21,7 +21,7 @@ from apps.core.markdown import mentioned_usernames, render_markdown
 from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.papers.models import Paper
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_is_new
+from apps.users.roles import user_is_new, user_posting_refusal
 
 COMMENT_RATE = Rate(limit=10, window=60, message="You are commenting too fast. Wait a minute.")
 COMMENT_DAILY_RATE = Rate(limit=200, window=86_400, message="You reached today's comment limit.")
@@ -36,8 +36,8 @@ class RenderedBody:
 
 
 def _check_active(user: User, action: str) -> None:
-    if not user_can_post(user):
-        raise PermissionDenied(f"Your account cannot {action}.")
+    if refusal := user_posting_refusal(user, action):
+        raise PermissionDenied(refusal)
 
 
 def comment_body_clean(body: str) -> str:
@@ -76,10 +76,10 @@ def _recount_comments(paper_id: int) -> None:
         )
 
 
-def _lock_paper(paper_id: int) -> bool:
+def _lock_paper(paper_id: int) -> bool | None:
     """Lock the paper row (orders changes to its counter); returns whether its discussion is
-    locked."""
-    return bool(
+    locked, or None if the paper is gone (merged into another one meanwhile)."""
+    return (
         Paper.objects.select_for_update()
         .filter(pk=paper_id)
         .values_list("discussion_locked", flat=True)
@@ -89,12 +89,24 @@ def _lock_paper(paper_id: int) -> bool:
 
 LOCKED_DISCUSSION = "This discussion is locked by a moderator: it takes no new comments."
 REPLY_REFUSAL = "You can only reply to a visible comment on this paper."
+PAPER_GONE = "This paper was merged into another one meanwhile; reload the page to comment."
 
 
-def _shown(comment_id: int) -> bool:
-    return Comment.objects.filter(
-        pk=comment_id, is_deleted=False, visibility=Comment.Visibility.VISIBLE
-    ).exists()
+def _lock_shown_parent(comment_id: int, paper_id: int) -> bool:
+    """Lock the comment replied to (after its paper, the order ``comment_lock`` takes), if it
+    is still shown on this paper: nothing can delete or move it before the reply commits."""
+    return (
+        Comment.objects.select_for_update()
+        .filter(
+            pk=comment_id,
+            paper_id=paper_id,
+            is_deleted=False,
+            visibility=Comment.Visibility.VISIBLE,
+        )
+        .values_list("pk", flat=True)
+        .first()
+        is not None
+    )
 
 
 def _new_account_limit_check(author: User) -> None:
@@ -124,10 +136,15 @@ def comment_create(
     ratelimit_hit(scope="comment-day", key=str(author.pk), rate=COMMENT_DAILY_RATE)
     rendered = comment_body_render(body=body)
     with transaction.atomic():
-        if _lock_paper(paper.pk):  # locked since the paper was read
+        # Everything read before the lock may have changed since: the paper merged away (its
+        # row deleted), its discussion locked, the parent deleted, hidden or moved. Inserting
+        # anyway would fail on a foreign key at commit, a 500.
+        discussion_locked = _lock_paper(paper.pk)
+        if discussion_locked is None:
+            raise ValidationError(PAPER_GONE, code="gone")
+        if discussion_locked:
             raise PermissionDenied(LOCKED_DISCUSSION)
-        # Hidden or deleted since it was read? Both lock the paper first, so this is final.
-        if parent is not None and not _shown(parent.pk):
+        if parent is not None and not _lock_shown_parent(parent.pk, paper.pk):
             raise ValidationError(REPLY_REFUSAL)
         _new_account_limit_check(author)
         comment = Comment.objects.create(

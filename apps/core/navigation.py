@@ -45,16 +45,38 @@ def _login_path(prefix: str, urlconf: str) -> str:
     return resolve_url(settings.LOGIN_URL)
 
 
+# Longer return addresses are refused (they only come from crafted requests) rather than
+# written into a Location header and the log-in link.
+MAX_NEXT_LENGTH = 2000
+
+
+def local_path(candidate: str | None, request: HttpRequest) -> str | None:
+    """``candidate`` if it is a path on this site ("/…", not "//host" nor "/\\host"), short
+    and free of control characters, so that it can go straight into a Location header; else
+    None. A bare word ("back") is not a path: ``redirect()`` would try to reverse it."""
+    if (
+        not candidate
+        or len(candidate) > MAX_NEXT_LENGTH
+        or candidate[0] != "/"
+        or candidate[1:2] in ("/", "\\")
+        or any(ord(char) < 32 or ord(char) == 127 for char in candidate)
+    ):
+        return None
+    allowed = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if allowed else None
+
+
 def safe_next_url(request: HttpRequest, fallback: str) -> str:
-    """Where to send the user back to: the form's ``next``, the htmx page, else ``fallback``."""
+    """Where to send the user back to: the form's ``next``, the htmx page, else ``fallback``
+    (a path of this site: the result is a URL, never a name for ``redirect()`` to reverse)."""
     candidates = [request.POST.get("next") or request.GET.get("next")]
     if request.htmx:
         candidates.append(request.htmx.current_url_abs_path)
     for candidate in candidates:
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
+        if path := local_path(candidate, request):
+            return path
     return fallback
 
 

@@ -1,7 +1,8 @@
-"""Email goes out from workers, so a slow mail server never slows a page."""
+"""Email goes out from workers, so a slow mail server never slows a page; housekeeping."""
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
+from django.core.management import call_command
 
 
 @shared_task(
@@ -27,3 +28,10 @@ def send_email(
     if html_body:
         message.attach_alternative(html_body, "text/html")
     return message.send(using=mailer)
+
+
+@shared_task(acks_late=True)
+def clear_expired_sessions() -> None:
+    """Delete expired sessions (Django never does by itself; beat runs this nightly).
+    Idempotent: a redelivered run finds nothing more to delete."""
+    call_command("clearsessions")

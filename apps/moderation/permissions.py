@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 
 from apps.papers.models import AuthorClaim, DailyEntry, Paper
 from apps.users.models import User
-from apps.users.roles import MODERATORS_GROUP, user_can_post
+from apps.users.roles import MODERATORS_GROUP, user_in_good_standing
 
 
 class Power(StrEnum):
@@ -29,7 +29,7 @@ class Power(StrEnum):
 
 def moderator_can(user: User | AnonymousUser | None, power: Power) -> bool:
     """In good standing (not banned or suspended) and staff or granted ``power``."""
-    if not user_can_post(user):
+    if not user_in_good_standing(user):
         return False
     return user.is_staff or user.is_superuser or user.has_perm(f"moderation.{power}")
 

@@ -45,7 +45,7 @@ from apps.papers.services import (
 from apps.submissions import services as submissions
 from apps.submissions.models import Submission
 from apps.users.models import User
-from apps.users.roles import user_can_post
+from apps.users.roles import user_in_good_standing
 
 Action = ModerationAction.Action
 Target = ModerationAction.TargetType
@@ -232,7 +232,7 @@ def claim_reject(
 
 def flagger_check(user: User) -> None:
     """Raise PermissionDenied unless ``user`` may flag: in good standing, verified, not new."""
-    if not user_can_post(user):
+    if not user_in_good_standing(user):
         raise PermissionDenied("Log in with an account in good standing to flag.")
     if not EmailAddress.objects.filter(user=user, verified=True).exists():
         raise PermissionDenied("Verify your email address before flagging.")

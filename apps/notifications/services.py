@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.comments.models import Comment
+from apps.core.failopen import enqueue
 from apps.core.navigation import absolute_url
 from apps.notifications.models import Notification, NotificationPreference
 from apps.users.models import User
+from apps.users.selectors import users_with_verified_email, verified_primary_email
 
 MAX_MENTION_NOTIFICATIONS = 10
 
@@ -66,20 +68,25 @@ def notifications_for_comment(
         preference.user_id: preference
         for preference in NotificationPreference.objects.filter(user_id__in=recipients)
     }
+    verified = users_with_verified_email(user_ids=recipients)
     for notification in notifications:
         preference = preferences.get(notification.recipient_id) or NotificationPreference()
-        _email_on_commit(notification, preference)
+        _email_on_commit(notification, preference, verified=notification.recipient_id in verified)
     return notifications
 
 
-def _email_on_commit(notification: Notification, preference: NotificationPreference) -> None:
-    """Queue the notification's email once the transaction commits, if the recipient has an
-    address and wants this kind of email."""
-    if preference.wants_email(notification.kind) and notification.recipient.email:
+def _email_on_commit(
+    notification: Notification, preference: NotificationPreference, *, verified: bool
+) -> None:
+    """Queue the notification's email once the transaction commits, if the recipient has a
+    verified primary address and wants this kind of email."""
+    if verified and preference.wants_email(notification.kind):
         from apps.notifications.tasks import send_notification_email
 
         transaction.on_commit(
-            lambda pk=notification.pk: send_notification_email.delay(notification_id=pk)
+            lambda pk=notification.pk: enqueue(
+                send_notification_email, kwargs={"notification_id": pk}
+            )
         )
 
 
@@ -96,7 +103,11 @@ def notification_moderation_send(
         message=message,
         url=url,
     )
-    _email_on_commit(notification, notification_preference_get(user=recipient))
+    _email_on_commit(
+        notification,
+        notification_preference_get(user=recipient),
+        verified=verified_primary_email(user=recipient) is not None,
+    )
     return notification
 
 
@@ -124,7 +135,7 @@ def _email_text(notification: Notification) -> tuple[str, str]:
         )
         return notification.subject, body
     comment = notification.comment
-    actor = notification.actor.public_name if notification.actor else "Someone"
+    actor = notification.actor.name_with_handle if notification.actor else "Someone"
     paper = comment.paper
     verb = notification.get_kind_display()
     # One line: a name or title with a line break would make the message unsendable.
@@ -141,7 +152,8 @@ def _email_text(notification: Notification) -> tuple[str, str]:
 
 
 def notification_email_send(*, notification_id: int) -> bool:
-    """Send the notification's email unless already sent, turned off, or the comment is gone."""
+    """Send the notification's email unless already sent, turned off, the comment is gone or
+    the recipient has no verified primary address (checked again: it may have changed)."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
@@ -155,10 +167,13 @@ def notification_email_send(*, notification_id: int) -> bool:
             return False
         recipient = notification.recipient
         preference = notification_preference_get(user=recipient)
-        if not recipient.email or not preference.wants_email(notification.kind):
+        # Only an address its owner proved to be theirs: anyone can sign up with someone
+        # else's address and have it mentioned.
+        address = verified_primary_email(user=recipient)
+        if address is None or not preference.wants_email(notification.kind):
             return False
         subject, body = _email_text(notification)
-        EmailMultiAlternatives(subject=subject, body=body, to=[recipient.email]).send()
+        EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return True

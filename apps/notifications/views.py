@@ -3,14 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.htmx import vary_on_htmx
+from apps.core.navigation import local_path
 from apps.notifications import selectors, services
 from apps.notifications.forms import NotificationPreferenceForm
 from apps.notifications.models import Notification
@@ -41,10 +41,7 @@ def _destination(request: HttpRequest, notification: Notification) -> str:
     this site; anything else, or none, leads back to the list)."""
     if notification.comment is not None:
         return notification.comment.get_absolute_url()
-    url = notification.url
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
-        return url
-    return reverse("notifications:list")
+    return local_path(notification.url, request) or reverse("notifications:list")
 
 
 @vary_on_htmx
@@ -58,7 +55,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("open"):
         notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)
         services.notification_mark_read(user=request.user, notification_id=pk)
-        return redirect(_destination(request, notification))
+        return HttpResponseRedirect(_destination(request, notification))
     services.notification_mark_read(user=request.user, notification_id=pk)
     if request.htmx:
         notification = get_object_or_404(selectors.notifications_for_user(user=request.user), pk=pk)

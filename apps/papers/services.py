@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
+from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.core.shared_cache import copied_into
 from apps.papers.arxiv_ids import split_version
 from apps.papers.models import (
@@ -24,7 +25,7 @@ from apps.papers.models import (
     PaperVersion,
 )
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_is_moderator
+from apps.users.roles import user_can_post, user_in_good_standing, user_is_moderator
 
 
 @dataclass(frozen=True)
@@ -554,6 +555,8 @@ def _slot_for_update(authorship: Authorship) -> Authorship:
 
 
 MAX_EVIDENCE_LENGTH = AuthorClaim._meta.get_field("evidence").max_length
+# Each claim lands in the moderators' queue: a person files a handful, a script many.
+CLAIM_RATE = Rate(limit=10, window=3600, message="You filed many claims this hour. Wait a while.")
 
 
 def _evidence_clean(evidence: str, *, required: bool) -> str:
@@ -575,8 +578,11 @@ def _evidence_clean(evidence: str, *, required: bool) -> str:
 def author_claim_create(*, user: User, authorship: Authorship, evidence: str = "") -> AuthorClaim:
     """File a pending claim; refused when the slot or the paper is already claimed."""
     evidence = _evidence_clean(evidence, required=False)
-    if not user_can_post(user):
+    if not user_in_good_standing(user):
         raise PermissionDenied("Log in with an account in good standing to claim authorship.")
+    if not user_can_post(user):
+        raise PermissionDenied("Verify your email address before claiming authorship.")
+    ratelimit_hit(scope="author-claim", key=str(user.pk), rate=CLAIM_RATE)
     authorship = _slot_for_update(authorship)
     claims = AuthorClaim.objects.filter(
         authorship__paper_id=authorship.paper_id, status__in=["pending", "approved"]

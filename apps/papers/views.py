@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
+from apps.core.client_limits import client_ratelimit_hit, too_many_requests
 from apps.core.htmx import vary_on_htmx
+from apps.core.ratelimit import RateLimitExceeded
 from apps.core.shared_cache import shared_data, shared_page
 from apps.papers import selectors, services
 from apps.papers.arxiv_ids import split_version
@@ -215,6 +217,10 @@ SEARCH_PAGE_SIZE = 20
 @shared_page
 def search(request: HttpRequest) -> HttpResponse:
     """Full-text search; an arXiv id or URL of a paper we have jumps straight to its page."""
+    try:
+        client_ratelimit_hit(request, "search")
+    except RateLimitExceeded as exc:
+        return too_many_requests(request, exc)
     parsed = parse_search(request.GET.get("q", ""))
     if parsed.arxiv_id and (paper := selectors.paper_by_arxiv_id(arxiv_id=parsed.arxiv_id)):
         return redirect(paper)
@@ -257,7 +263,7 @@ def author_claim_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             services.author_claim_create(
                 user=request.user, authorship=authorship, evidence=request.POST.get("evidence", "")
             )
-        except (PermissionDenied, ValidationError) as exc:
+        except (PermissionDenied, ValidationError, RateLimitExceeded) as exc:
             error, status = _claim_refusal(exc)
     if error is not None:
         return render(
@@ -273,7 +279,9 @@ def author_claim_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 CLAIM_CONFLICTS = {"duplicate", "taken", "other_slot", "not_rejected", "asked_again"}
 
 
-def _claim_refusal(exc: PermissionDenied | ValidationError) -> tuple[str, int]:
+def _claim_refusal(exc: PermissionDenied | ValidationError | RateLimitExceeded) -> tuple[str, int]:
+    if isinstance(exc, RateLimitExceeded):
+        return str(exc), 429
     if isinstance(exc, PermissionDenied):
         return str(exc), 403
     return exc.messages[0], 409 if exc.code in CLAIM_CONFLICTS else 400

@@ -36,7 +36,7 @@ from apps.papers.selectors import paper_alias_target
 from apps.papers.services import daily_entry_place
 from apps.submissions.models import Submission
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_is_moderator, user_is_new
+from apps.users.roles import user_can_post, user_in_good_standing, user_is_moderator, user_is_new
 from apps.users.selectors import verified_primary_email
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class SubmissionOutcome:
 
 def submitter_check(user: User) -> None:
     """Raise PermissionDenied unless ``user`` may submit: in good standing, email verified."""
-    if not user_can_post(user):
+    if not user_in_good_standing(user):
         raise PermissionDenied("Log in with an account in good standing to submit papers.")
     if verified_primary_email(user=user) is None:
         raise PermissionDenied("Verify your email address before submitting papers.")

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 
 from apps.users.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH
 from apps.users.links import normalise_orcid
 from apps.users.models import User
+from apps.users.names import normalise_display_name, validate_display_name
 from apps.users.services import PROFILE_FIELDS
 
 
@@ -19,6 +21,17 @@ class SignupForm(AllauthSignupForm):
             f"{HANDLE_MAX_LENGTH} letters, digits, hyphens or underscores. It cannot be changed."
         )
         self.fields["email"].help_text = "Never shown to anyone. We send a link to confirm it."
+
+    def try_save(self, request):
+        """An address that already has an account costs what a new account costs.
+
+        allauth then only mails the owner (through the same queued path as a confirmation),
+        skipping the password hash that dominates a real sign-up: the response time would tell
+        who is registered. Hashing the password anyway, and discarding it, evens that out.
+        """
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class ProfileForm(forms.ModelForm):
@@ -39,6 +52,11 @@ class ProfileForm(forms.ModelForm):
             "github_url": "https://github.com/yourname",
             "scholar_url": "https://scholar.google.com/citations?user=…",
         }
+
+    def clean_display_name(self) -> str:
+        value = normalise_display_name(self.cleaned_data.get("display_name") or "")
+        validate_display_name(value, user=self.instance)
+        return value
 
     def clean_orcid_url(self) -> str:
         return normalise_orcid(self.cleaned_data.get("orcid_url") or "")

@@ -52,6 +52,13 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
+    def name_with_handle(self) -> str:
+        """For text (emails, titles): the name and the unique handle, which it cannot fake."""
+        if self.display_name:
+            return f"{self.display_name} (@{self.username})"
+        return f"@{self.username}"
+
+    @property
     def initials(self) -> str:
         """One or two letters for the generated avatar."""
         words = [word for word in self.public_name.replace("_", " ").split() if word[:1].isalnum()]

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from apps.users.models import User
+from apps.users.selectors import verified_primary_email
 
 MODERATORS_GROUP = "moderators"
 
@@ -18,8 +19,9 @@ def user_is_moderator(user: User | AnonymousUser | None) -> bool:
 
     This says who is a moderator (whom only staff may sanction, who sees moderator tools);
     what a moderator may do is checked per action by ``apps.moderation.permissions``.
+    Staff chose them: a verified email is not asked for (``createsuperuser`` makes none).
     """
-    if not user_can_post(user):
+    if not user_in_good_standing(user):
         return False
     if user.is_staff or user.is_superuser:
         return True
@@ -30,9 +32,8 @@ def user_is_moderator(user: User | AnonymousUser | None) -> bool:
     return cached
 
 
-def user_can_post(user: User | AnonymousUser | None) -> bool:
-    """May submit, vote, comment, flag and claim: logged in, active, neither banned nor
-    suspended."""
+def user_in_good_standing(user: User | AnonymousUser | None) -> bool:
+    """Logged in, active, neither banned nor suspended."""
     return bool(
         user is not None
         and user.is_authenticated
@@ -40,6 +41,30 @@ def user_can_post(user: User | AnonymousUser | None) -> bool:
         and not user.is_banned
         and not user.is_suspended
     )
+
+
+def user_has_verified_email(user: User) -> bool:
+    """Whether the account's primary address is verified (asked once per user object)."""
+    cached = getattr(user, "_has_verified_email", None)
+    if cached is None:
+        cached = verified_primary_email(user=user) is not None
+        user._has_verified_email = cached
+    return cached
+
+
+def user_can_post(user: User | AnonymousUser | None) -> bool:
+    """May submit, vote, comment, flag and claim: in good standing, with a verified primary
+    email (an account made with someone else's address, or a throwaway one, may not)."""
+    return user_in_good_standing(user) and user_has_verified_email(user)
+
+
+def user_posting_refusal(user: User | AnonymousUser | None, action: str) -> str | None:
+    """Why ``user`` may not ``action`` ("vote", "comment"), or None if they may."""
+    if not user_in_good_standing(user):
+        return f"Your account cannot {action}."
+    if not user_has_verified_email(user):
+        return f"Verify your email address before you {action}: follow the link we emailed you."
+    return None
 
 
 def user_is_new(user: User, *, now: dt.datetime | None = None) -> bool:

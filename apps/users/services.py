@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.users.models import User
+from apps.users.names import normalise_display_name, validate_display_name
 from apps.users.signals import user_deleting
 
 PROFILE_FIELDS = ("display_name", "bio", "homepage_url", "github_url", "scholar_url", "orcid_url")
@@ -18,6 +20,12 @@ def profile_update(*, user: User, **fields: str) -> User:
         raise ValueError(f"Not profile fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(user, name, value.strip())
+    if "display_name" in fields:
+        user.display_name = normalise_display_name(user.display_name)
+        try:
+            validate_display_name(user.display_name, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"display_name": exc.messages}) from exc
     user.full_clean(exclude=["password", "username", "email"])
     user.save(update_fields=list(fields))
     return user

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.utils import get_next_redirect_url
+from allauth.socialaccount.providers.base.constants import AuthProcess
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -45,6 +51,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reauthentication_required  # the page too: the form only shows once the password is confirmed
 def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -55,3 +62,13 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         return redirect("papers:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "users/delete.html", {"form": form}, status=status)
+
+
+@login_required
+def reauthenticate_github(request: HttpRequest) -> HttpResponse:
+    """Confirm it is you by logging in with GitHub again (a re-authentication method, see
+    ``AccountAdapter.get_reauthentication_methods``); back to ``next`` afterwards."""
+    if not selectors.has_github_account(request.user):
+        raise Http404("No GitHub account is linked to yours")
+    query = {"process": AuthProcess.REDIRECT, "next": get_next_redirect_url(request) or "/"}
+    return redirect(f"{reverse('github_login')}?{urlencode(query)}")

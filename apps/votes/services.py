@@ -24,7 +24,7 @@ from apps.core.ratelimit import Rate, ratelimit_hit
 from apps.papers.models import Paper
 from apps.papers.ranking import TRENDING_EPOCH, TRENDING_HALF_LIFE
 from apps.users.models import User
-from apps.users.roles import user_can_post
+from apps.users.roles import user_posting_refusal
 from apps.votes.models import CommentVote, Vote
 
 DELETED_COMMENT_REFUSAL = "Deleted or hidden comments cannot be voted on."
@@ -109,8 +109,8 @@ def _table(item: Votable) -> _VoteTable:
 
 def _set_vote(*, user: User, item: Votable, want: bool | None) -> VoteState:
     """Set the vote to ``want`` (``None``: toggle) and return the new state."""
-    if not user_can_post(user):
-        raise PermissionDenied("Your account cannot vote.")
+    if refusal := user_posting_refusal(user, "vote"):
+        raise PermissionDenied(refusal)
     if isinstance(item, Comment) and not item.is_shown:  # refused before it counts as a vote
         raise PermissionDenied(DELETED_COMMENT_REFUSAL)
     table = _table(item)

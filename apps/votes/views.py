@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from apps.comments.models import Comment
@@ -12,7 +12,7 @@ from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.ratelimit import RateLimitExceeded
 from apps.papers.models import Paper
-from apps.votes.receivers import PENDING_VOTE_SESSION_KEY
+from apps.votes.receivers import pending_vote_set
 from apps.votes.selectors import item_is_voted_by
 from apps.votes.services import Votable, vote_toggle
 
@@ -33,7 +33,7 @@ def _vote(request: HttpRequest, item: Votable, next_url: str, button: str) -> Ht
     if error:
         context = {"message": error, "next_url": next_url}
         return render(request, "votes/vote_refused.html", context, status=status)
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)
 
 
 @vary_on_htmx
@@ -43,8 +43,7 @@ def paper_vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.only("arxiv_id", "upvotes_count"), arxiv_id=arxiv_id)
     next_url = safe_next_url(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        request.session[PENDING_VOTE_SESSION_KEY] = paper.pk
-        return login_redirect(request, next_url)
+        return pending_vote_set(login_redirect(request, next_url), paper_id=paper.pk)
     return _vote(request, paper, next_url, "paper")
 
 

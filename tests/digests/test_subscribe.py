@@ -359,7 +359,7 @@ def test_the_box_subscribes_an_account_in_place(client):
 
 
 def test_an_account_without_a_verified_address_is_told_to_verify_it(client):
-    client.force_login(make_user("ada"))
+    client.force_login(make_user("ada", verified=False))
 
     page = client.post("/digest/settings", {"action": "subscribe", **OPTIONS})
     box = client.post("/digest/settings", {"action": "subscribe", **OPTIONS}, **HTMX)

@@ -8,7 +8,6 @@ import datetime as dt
 import threading
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -166,8 +165,7 @@ def test_withdraw_a_reviewed_flag_is_refused(member, moderator, paper):
 
 
 def test_an_unverified_email_cannot_flag(paper):
-    user = make_user("unverified")
-    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    user = make_user("unverified", verified=False)
 
     with pytest.raises(PermissionDenied, match="Verify your email"):
         flag(user, paper)

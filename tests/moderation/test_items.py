@@ -194,7 +194,7 @@ def test_other_with_text_is_accepted(client, member, comment):
 
 
 def unverified():
-    return make_user("unverified")
+    return make_user("unverified", verified=False)
 
 
 def suspended():

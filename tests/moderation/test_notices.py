@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
@@ -294,6 +295,7 @@ def test_a_user_without_an_email_address_gets_the_notice_in_the_app_only(
 ):
     user = make_member()
     User.objects.filter(pk=user.pk).update(email="")
+    EmailAddress.objects.filter(user=user).delete()
     user.refresh_from_db()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

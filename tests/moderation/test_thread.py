@@ -133,7 +133,10 @@ def test_moderators_see_the_hidden_text_folded_with_its_author(client, paper, th
     assert REMOVED in html
     assert '<details class="hidden-comment">' in html
     assert "<p>You are all wrong</p>" in html
-    assert 'href="/users/troll">Troll Face</a>' in html
+    assert (
+        'href="/users/troll"><bdi class="user-name">Troll Face</bdi> '
+        '<span class="user-handle">@troll</span></a>'
+    ) in html
     assert f'action="{reverse("moderation:comment_restore", args=[comment.pk])}"' in html
     assert reverse("votes:comment", args=[comment.pk]) not in html
 

@@ -258,3 +258,23 @@ def test_admin_actions_approve_and_reject(client, paper):
     assert (approve_me.status, approve_me.decided_by) == ("approved", admin)
     assert (reject_me.status, reject_me.decided_by) == ("rejected", admin)
     assert reject_me.reason == "Not on the paper."
+
+
+def test_filing_claims_is_rate_limited_per_user(client, paper):
+    """Issue 13 item 12: each claim lands in the moderators' queue; a script cannot flood it."""
+    from apps.papers.services import CLAIM_RATE
+
+    ada = make_user("ada")
+    client.force_login(ada)
+    papers = [make_paper(authors=[f"Author {n}"]) for n in range(CLAIM_RATE.limit + 1)]
+    statuses = [
+        client.post(
+            reverse("papers:claim", args=[p.arxiv_id]), {"authorship": p.authorships.get().pk}
+        ).status_code
+        for p in papers
+    ]
+    assert statuses == [302] * CLAIM_RATE.limit + [429]
+    assert AuthorClaim.objects.filter(user=ada).count() == CLAIM_RATE.limit
+    # Another person is not slowed down by it.
+    other = make_user("grace")
+    author_claim_create(user=other, authorship=slot(paper, 0))

@@ -38,7 +38,10 @@ def test_day_page_lists_the_days_papers_with_authors_and_abstract(client):
     assert "ALLoRA: Adaptive Learning Rate Mitigates LoRA Fatal Flaws" in html
     assert "Hai Huang, Randall Balestriero" in html
     assert "bread and butter" in html
-    assert 'Submitted by <a href="/users/grace">Grace H.</a>' in html
+    assert (
+        'Submitted by <a href="/users/grace"><bdi class="user-name">Grace H.</bdi> '
+        '<span class="user-handle">@grace</span></a>'
+    ) in html
     assert "Yesterday&#x27;s paper" not in html
     assert "grace@example.org" not in html
 

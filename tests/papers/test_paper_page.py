@@ -35,7 +35,10 @@ def test_paper_page_shows_everything_a_reader_needs(client, paper):
         assert name in html
     assert "Oct 1, 2024" in html  # published
     assert 'href="/papers/date/2024-10-14"' in html
-    assert 'submitted by <a href="/users/ada">Ada L.</a>' in html
+    assert (
+        'submitted by <a href="/users/ada"><bdi class="user-name">Ada L.</bdi> '
+        '<span class="user-handle">@ada</span></a>'
+    ) in html
     for link in (
         "https://arxiv.org/abs/2410.09692",
         "https://arxiv.org/pdf/2410.09692",

@@ -37,7 +37,8 @@ def test_day_search_and_profile_draw_the_same_card_with_maths_marked(client):
         assert '<p class="paper-abstract math" data-math-inline>' in html, name
         assert ABSTRACT.strip() not in html, name
     assert "<mark>regression</mark>" in pages["search"]
-    assert 'Submitted by <a href="/users/ada">ada</a>' in pages["day"]
+    no_name = '<span class="user-name">@ada</span>'  # no display name: the handle alone
+    assert f'Submitted by <a href="/users/ada">{no_name}</a>' in pages["day"]
     assert 'href="/papers/date/2026-02-09">on Feb 9</a>' in pages["profile"]
 
 

@@ -62,8 +62,7 @@ def test_a_verified_user_may_submit(submitter, django_capture_on_commit_callback
 
 
 def test_an_unverified_email_cannot_submit():
-    user = make_user("fresh")
-    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    user = make_user("fresh", verified=False)
 
     with pytest.raises(PermissionDenied, match="Verify your email"):
         submission_create(user=user, text="2411.00002")
@@ -71,7 +70,7 @@ def test_an_unverified_email_cannot_submit():
 
 
 def test_a_verified_but_not_primary_email_is_not_enough():
-    user = make_user("fresh")
+    user = make_user("fresh", verified=False)
     EmailAddress.objects.create(user=user, email="other@example.org", verified=True, primary=False)
 
     with pytest.raises(PermissionDenied, match="Verify your email"):
@@ -80,7 +79,7 @@ def test_a_verified_but_not_primary_email_is_not_enough():
 
 def test_a_user_without_an_email_address_cannot_submit():
     with pytest.raises(PermissionDenied, match="Verify your email"):
-        submission_create(user=make_user("noemail"), text="2411.00002")
+        submission_create(user=make_user("noemail", verified=False), text="2411.00002")
 
 
 @pytest.mark.parametrize("fields", [{"is_banned": True}, {"is_active": False}])
@@ -298,7 +297,6 @@ def test_a_pending_author_claim_or_a_claim_on_another_paper_is_not_enough(submit
 
 
 def test_moderators_are_trusted(moderator):
-    EmailAddress.objects.create(user=moderator, email=moderator.email, verified=True, primary=True)
     recent_paper()
 
     assert submission_create(user=moderator, text="2411.00001").submission.status == (

@@ -97,7 +97,7 @@ def test_the_header_link_is_only_for_logged_in_users(client, submitter):
 
 
 def test_an_unverified_user_sees_why_and_cannot_post(client):
-    user = make_user("unverified")
+    user = make_user("unverified", verified=False)
     client.force_login(user)
 
     html = client.get("/papers/submit").content.decode()

@@ -1,8 +1,9 @@
 import re
 
 import pytest
+from django.urls import reverse
 
-from tests.factories import make_user, verify_for_log_in
+from tests.factories import PASSWORD, make_user, verify_for_log_in
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +28,8 @@ def links_in(message) -> list[str]:
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+def reauthenticate(client, password: str = PASSWORD):
+    """Confirm the password, as allauth asks before sensitive account changes."""
+    return client.post(reverse("account_reauthenticate"), {"password": password})

@@ -11,7 +11,7 @@ from apps.users.models import User
 from apps.users.services import user_delete
 from apps.users.signals import user_deleting
 from tests.factories import PASSWORD, make_entry, make_paper
-from tests.users.conftest import links_in, path_of
+from tests.users.conftest import links_in, path_of, reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def test_email_change_takes_effect_once_the_new_address_is_verified(
     client, verified_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     client.force_login(verified_user)
+    reauthenticate(client)
     page = client.get(reverse("account_email"))
     assert page.status_code == 200
     assert 'class="settings-nav"' in page.content.decode()
@@ -88,6 +89,7 @@ def test_email_change_takes_effect_once_the_new_address_is_verified(
 
 def test_account_deletion_needs_the_handle_typed(client, verified_user):
     client.force_login(verified_user)
+    reauthenticate(client)
     response = client.post(reverse("users:delete"), {"confirm_username": "someone-else"})
     assert response.status_code == 400
     assert "not your username" in response.content.decode()
@@ -99,6 +101,7 @@ def test_account_deletion_removes_the_account_and_keeps_submissions_anonymous(
 ):
     entry = make_entry(day=dt.date(2024, 10, 2), submitted_by=verified_user)
     client.force_login(verified_user)
+    reauthenticate(client)
     response = client.post(reverse("users:delete"), {"confirm_username": "ADA"})
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
@@ -143,6 +146,7 @@ def test_account_deletion_ends_the_users_other_sessions(client, verified_user):
     other_browser = client.__class__()
     other_browser.force_login(verified_user)
     client.force_login(verified_user)
+    reauthenticate(client)
     client.post(reverse("users:delete"), {"confirm_username": "ada"})
     assert not other_browser.get("/").wsgi_request.user.is_authenticated
 

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.users.conftest import reauthenticate
+
 pytestmark = pytest.mark.django_db
 
 ANONYMOUS_PAGES = [
@@ -19,6 +21,7 @@ LOGGED_IN_PAGES = [
     "socialaccount_connections",
     "users:settings",
     "users:delete",
+    "account_reauthenticate",
 ]
 
 
@@ -38,9 +41,10 @@ def test_anonymous_account_pages_use_the_site_layout(client, name):
 @pytest.mark.parametrize("name", LOGGED_IN_PAGES)
 def test_account_settings_pages_use_the_site_layout_and_settings_menu(client, verified_user, name):
     client.force_login(verified_user)
+    reauthenticate(client)  # users:delete asks for it first
     response = client.get(reverse(name))
     assert_site_page(response)
-    if name != "account_logout":
+    if name not in {"account_logout", "account_reauthenticate"}:
         assert 'class="settings-nav"' in response.content.decode()
 
 

@@ -225,3 +225,41 @@ def test_github_email_of_an_existing_account_does_not_log_into_it(client, github
     assert not response.wsgi_request.user.is_authenticated
     assert not SocialAccount.objects.filter(user=verified_user).exists()
     assert User.objects.get() == verified_user  # no second account either
+
+
+def reauthenticate_with_github(client, start: str) -> str:
+    """From the re-authentication page GitHub was offered on to GitHub's callback: its URL."""
+    confirm = client.get(start)
+    assert confirm.status_code == 302
+    response = client.post(confirm["Location"])  # allauth's "continue with GitHub" form
+    assert response.status_code == 302
+    state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+    return client.get(reverse("github_callback"), {"code": "the-code", "state": state})
+
+
+def test_an_account_without_a_password_reauthenticates_by_logging_in_with_github_again(
+    client, github
+):
+    """Issue 13 item 11: deleting the account asks a GitHub-only user to log in with GitHub."""
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    user = User.objects.get()
+    assert not user.has_usable_password()
+    asked = client.get(reverse("users:delete"))
+    assert asked["Location"].startswith(reverse("users:reauthenticate_github"))
+    response = reauthenticate_with_github(client, asked["Location"])
+    assert response["Location"] == reverse("users:delete")
+    assert client.get(reverse("users:delete")).status_code == 200
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_another_github_account_does_not_count_as_reauthentication(client, github):
+    client.get(reverse("github_callback"), {"code": "the-code", "state": start_login(client)})
+    user = User.objects.get()
+    asked = client.get(reverse("users:delete"))
+    github.profile["id"] = 999  # the thief's own GitHub account
+    reauthenticate_with_github(client, asked["Location"])
+    response = client.get(reverse("users:delete"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("users:reauthenticate_github"))
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert User.objects.count() == 1

@@ -7,7 +7,7 @@ from django.shortcuts import resolve_url
 
 from apps.votes.models import Vote
 from apps.votes.services import VOTE_RATE
-from tests.factories import make_entry, make_paper, make_user
+from tests.factories import PASSWORD, make_entry, make_paper, make_user, verify_for_log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +78,17 @@ def test_vote_on_unknown_paper_is_404(client):
     assert client.post("/papers/2410.99999/vote").status_code == 404
 
 
+def _log_in(client, email: str) -> None:
+    """Through the log-in form: the pending vote rides in a cookie the form's request carries
+    (``client.login()`` builds a request without the client's cookies)."""
+    response = client.post(resolve_url(settings.LOGIN_URL), {"login": email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
 def test_anonymous_vote_goes_to_login_and_is_applied_after_login(client):
     paper = make_paper()
     make_entry(day=DAY, paper=paper)
-    user = make_user("carol")
-    user.set_password("correct horse battery")
-    user.save()
+    user = verify_for_log_in(make_user("carol"))
 
     response = client.post(vote_url(paper), {"next": "/papers/date/2024-10-14"})
 
@@ -94,7 +99,7 @@ def test_anonymous_vote_goes_to_login_and_is_applied_after_login(client):
     assert parse_qs(location.query)["next"] == ["/papers/date/2024-10-14"]
     assert not Vote.objects.exists()
 
-    assert client.login(username="carol", password="correct horse battery")
+    _log_in(client, user.email)
 
     paper.refresh_from_db()
     assert paper.upvotes_count == 1
@@ -103,7 +108,7 @@ def test_anonymous_vote_goes_to_login_and_is_applied_after_login(client):
     assert 'class="vote-form is-voted"' in page
     # The pending vote is used once: logging in again does not toggle it off.
     client.logout()
-    client.login(username="carol", password="correct horse battery")
+    _log_in(client, user.email)
     assert Vote.objects.filter(user=user, paper=paper).exists()
 
 
@@ -121,11 +126,11 @@ def test_anonymous_htmx_vote_gets_a_client_redirect_to_login(client):
 
 
 def test_pending_vote_keeps_an_existing_vote(client):
-    user, paper = make_user(), make_paper()
+    user, paper = verify_for_log_in(make_user()), make_paper()
     Vote.objects.create(user=user, paper=paper)
     client.post(vote_url(paper))
 
-    client.force_login(user)
+    _log_in(client, user.email)
 
     assert Vote.objects.filter(user=user, paper=paper).count() == 1
 

@@ -7,7 +7,6 @@ They show the address masked only, and no page shows anyone's address in full.
 
 from __future__ import annotations
 
-from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core.client_ip import client_ip
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect
 from apps.core.ratelimit import RateLimitExceeded
@@ -98,9 +98,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     exc: ValidationError | RateLimitExceeded | None = None
     if form.is_valid():
         try:
-            services.subscription_request(
-                **form.cleaned_data, client_key=get_adapter(request).get_client_ip(request)
-            )
+            services.subscription_request(**form.cleaned_data, client_key=client_ip(request))
         except ValidationError as error:  # the service's own checks, as the form's
             form.add_error(None, error)
             exc = error

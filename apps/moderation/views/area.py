@@ -16,7 +16,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -143,7 +149,7 @@ def _done(
     to the queue with the same words as a message."""
     if not request.htmx:
         messages.success(request, text)
-        return redirect(safe_next_url(request, reverse(f"moderation:{queue}")))
+        return HttpResponseRedirect(safe_next_url(request, reverse(f"moderation:{queue}")))
     context = {"item_id": item_id, "text": text, "url": url, "queue": queue, "count": count}
     return render(request, "moderation/partials/outcome.html", context)
 

@@ -112,6 +112,7 @@ def _card_key(entry, *, voted: bool, signed_in: bool) -> str:
         entry.day,
         submitter.pk if submitter else "",
         submitter.public_name if submitter else "",
+        submitter.username if submitter else "",  # shown next to the name
         voted,
         signed_in,
     )
