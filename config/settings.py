@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from config import embedded
 
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the shared page cache, so pages answered from Redis get the header too.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database error in a view is a 503 with Retry-After (PostgreSQL restarting).
     "apps.core.unavailable.DatabaseUnavailableMiddleware",
@@ -126,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "apps.core.context_processors.site",
             ],
         },
@@ -474,6 +478,27 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # The DEBUG error page (and diffsettings) hide passwords inside URL settings too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.secrets.SecretsMaskingFilter"
+# Content-Security-Policy (README, "Security"): scripts, styles, images and requests from this
+# site only; no inline script or style attribute, no eval (htmx's allowEval is off, base.html).
+# CSP.NONCE is added to a response's header only when its page uses ``csp_nonce`` (Django's
+# admin, its CSRF failure page); the site's own templates use none, so the shared pages that
+# Redis serves to every visitor carry no nonce (apps.core.shared_cache refuses to store one).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    # Logging in with GitHub posts to this site, which redirects the form to GitHub: browsers
+    # check form-action on that redirect too.
+    "form-action": [
+        CSP.SELF,
+        *(["https://github.com"] if "github" in SOCIALACCOUNT_PROVIDERS else []),
+    ],
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
 if not (DEBUG or TESTING):
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP

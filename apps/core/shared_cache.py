@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -50,8 +51,13 @@ WATCHED_TABLES = re.compile(
 _WRITTEN_TABLE = re.compile(r'\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("?\w+"?)', re.IGNORECASE)
 # Logging in stamps last_login: nothing a shared page shows.
 _LAST_LOGIN_ONLY = re.compile(r'^UPDATE "users_user" SET "last_login" = %s WHERE', re.IGNORECASE)
-# Headers a stored page keeps (the ones the view and the middleware below this one set).
+# Headers a stored page keeps (the ones the view and the middleware below this one set). The
+# Content-Security-Policy is added to every answer, hits included, by the middleware above
+# this one; a page's own policy (apps.core.csp.set_policy) is kept, and has no nonce.
 _DROPPED_HEADERS = {"set-cookie", "content-length", "date", "content-encoding"}
+# Headers a 304 repeats: browsers replace the kept copy's headers with them (a page's own
+# policy would otherwise give way to the site's, which the CSP middleware adds to the 304).
+_NOT_MODIFIED_HEADERS = {"cache-control", "vary", "content-security-policy"}
 
 
 def shared_page(view):
@@ -272,6 +278,9 @@ class SharedPageCacheMiddleware:
             and "private" not in cache_control
             and "no-store" not in cache_control
             and not request.user.is_authenticated
+            # A page that used its CSP nonce would hand it to every visitor, with a header
+            # that no longer allows it.
+            and not get_nonce(request)
         )
 
     @staticmethod
@@ -306,7 +315,7 @@ class SharedPageCacheMiddleware:
         else:
             response = HttpResponse(gzip.decompress(stored.body_gzip))
         for name, value in stored.headers:
-            if response.status_code == 200 or name.lower() in ("cache-control", "vary"):
+            if response.status_code == 200 or name.lower() in _NOT_MODIFIED_HEADERS:
                 response[name] = value
         response["ETag"] = stored.etag
         response["Last-Modified"] = http_date(stored.stored_at)

@@ -79,7 +79,7 @@ def test_a_submission_approved_and_a_flagged_comment_removed_show_in_the_log(
     moderator_page.fill(f"#reason-flags-comment-{rude.pk}", "Personal attack on the authors.")
     moderator_page.click(f"{flagged} .queue-act button[type=submit]")
     moderator_page.wait_for_function(
-        f"document.querySelector('{flagged}').innerText.includes('removed by a moderator')"
+        f"() => document.querySelector('{flagged}').innerText.includes('removed by a moderator')"
     )
     assert moderator_page.evaluate("window.__noReload") == "still here"
 

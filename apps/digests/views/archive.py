@@ -8,8 +8,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.views.decorators.http import require_safe
 
+from apps.core.csp import set_policy
 from apps.core.shared_cache import shared_page
 from apps.digests import selectors
 from apps.digests.models import Digest, Frequency
@@ -88,7 +90,13 @@ def preview(request: HttpRequest) -> HttpResponse:
         sent=digest.pk is not None,
         email_html=render_digest_html(digest, subscription=subscription, user=user),
     )
-    return render(request, "digests/preview.html", context)
+    # The email's <style> block and style attributes (what mail clients read), shown in a
+    # sandboxed srcdoc iframe, which has this page's Content-Security-Policy. No script runs
+    # there (the sandbox allows none), and styles cannot run one.
+    return set_policy(
+        render(request, "digests/preview.html", context),
+        {"style-src": [CSP.SELF, CSP.UNSAFE_INLINE]},
+    )
 
 
 @shared_page
