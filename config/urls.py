@@ -25,5 +25,8 @@ urlpatterns = [
     path("", include("apps.digests.urls")),
     path("", include("apps.profiles.urls")),
     # Generated thumbnails; a reverse proxy may serve MEDIA_ROOT itself instead (README).
-    re_path(r"^media/(?P<path>thumbnails/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # At most the 200 characters of Paper.thumbnail: a longer name is a 404, not an OSError.
+    re_path(
+        r"^media/(?P<path>thumbnails/.{1,189})$", serve, {"document_root": settings.MEDIA_ROOT}
+    ),
 ]

@@ -37,7 +37,13 @@ def subscription_for_user(*, user: User) -> Subscription | None:
 
 
 def subscription_by_token(*, token: str) -> Subscription | None:
-    """The subscription an unsubscribe or manage link names, None for an unknown token."""
+    """The subscription an unsubscribe or manage link names, None for an unknown token.
+
+    A token with a NUL byte (which PostgreSQL text cannot hold: the query would fail) or
+    longer than the column is unknown without asking the database.
+    """
+    if "\x00" in token or len(token) > Subscription._meta.get_field("token").max_length:
+        return None
     return Subscription.objects.filter(token=token).first()
 
 

@@ -239,7 +239,9 @@ def users_search(*, query: str, page: str | int | None = None) -> Page:
     """Accounts whose handle starts with ``query`` (any letter case); without a query, the
     accounts under a ban or a suspension, latest first."""
     users = User.objects.all()
-    if query:
+    if "\x00" in query:  # no handle has one, and PostgreSQL text cannot hold it (an error)
+        users = users.none()
+    elif query:
         users = users.filter(username__istartswith=query).order_by("username")
     else:
         users = users.filter(Q(is_banned=True) | Q(suspended_until__gt=timezone.now())).order_by(
