@@ -30,13 +30,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.http import http_date, parse_http_date_safe
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -326,3 +329,14 @@ class SharedPageCacheMiddleware:
         # Logged-in users get another page; the encoding is chosen by Accept-Encoding.
         patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         return response
+
+
+class SharedFeed(Feed):
+    """A syndication feed that is a shared page: the same for every reader, read-only (a POST
+    is a 405, as on the other shared pages)."""
+
+    shared_page = True
+
+    @method_decorator(require_safe)
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return super().__call__(request, *args, **kwargs)

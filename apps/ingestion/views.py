@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from apps.core.htmx import vary_on_htmx
 from apps.core.shared_cache import shared_page
@@ -16,6 +17,7 @@ CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?$")
 
 
 @shared_page
+@require_safe
 def new_latest(request: HttpRequest) -> HttpResponse:
     """The latest day arXiv announced papers on, keeping the filters."""
     day = selectors.latest_announcement_day()
@@ -26,6 +28,7 @@ def new_latest(request: HttpRequest) -> HttpResponse:
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def new_day(request: HttpRequest, day: dt.date) -> HttpResponse:
     """Every paper arXiv announced on ``day`` in the configured categories, by tab."""

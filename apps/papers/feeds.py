@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from apps.core.shared_cache import SharedFeed
 from apps.papers import selectors
 from apps.papers.models import DailyEntry
 from apps.papers.templatetags.paper_tags import author_names, math_excerpt
@@ -16,10 +16,8 @@ from apps.papers.templatetags.paper_tags import author_names, math_excerpt
 FEED_SIZE = 50
 
 
-class _EntryFeed(Feed):
+class _EntryFeed(SharedFeed):
     """Items are DailyEntry rows carrying their paper, submitter and ``author_names``."""
-
-    shared_page = True  # the same for every reader: apps.core.shared_cache
 
     def item_title(self, item: DailyEntry) -> str:
         return item.paper.title

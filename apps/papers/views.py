@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from apps.core.client_limits import client_ratelimit_hit, too_many_requests
 from apps.core.htmx import vary_on_htmx
@@ -116,6 +116,7 @@ def _render_period(request: HttpRequest, period: Period | None) -> HttpResponse:
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def latest_day(request: HttpRequest) -> HttpResponse:
     day = _latest_day()
@@ -123,18 +124,21 @@ def latest_day(request: HttpRequest) -> HttpResponse:
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def day_page(request: HttpRequest, day: dt.date) -> HttpResponse:
     return _render_period(request, Period.containing("day", day))
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def week_page(request: HttpRequest, week: Period) -> HttpResponse:
     return _render_period(request, week)
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def month_page(request: HttpRequest, month: Period) -> HttpResponse:
     return _render_period(request, month)
@@ -159,6 +163,7 @@ def _trending_listing() -> dict:
 
 
 @shared_page
+@require_safe
 def trending(request: HttpRequest) -> HttpResponse:
     listing, entries = _shared_listing("trending", _trending_listing)
     context = {
@@ -189,6 +194,7 @@ def _paper(arxiv_id: str, url_name: str) -> Paper | HttpResponse:
 
 
 @shared_page
+@require_safe
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = _paper(arxiv_id, "papers:detail")
     if isinstance(paper, HttpResponse):
@@ -198,6 +204,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @shared_page
+@require_safe
 def paper_markdown(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """The paper page as Markdown, for readers, scripts and language models."""
     paper = _paper(arxiv_id, "papers:detail_md")
@@ -215,6 +222,7 @@ SEARCH_PAGE_SIZE = 20
 
 
 @shared_page
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """Full-text search; an arXiv id or URL of a paper we have jumps straight to its page."""
     try:

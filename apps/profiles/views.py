@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from apps.core.htmx import vary_on_htmx
 from apps.core.shared_cache import shared_page
@@ -13,6 +14,7 @@ PAGE_SIZE = 20
 
 
 @shared_page
+@require_safe
 @vary_on_htmx
 def profile(request: HttpRequest, username: str, tab: str = "submitted") -> HttpResponse:
     if tab not in PROFILE_TABS:

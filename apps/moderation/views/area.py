@@ -14,7 +14,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     Http404,
@@ -35,7 +34,7 @@ from apps.comments.models import Comment
 from apps.core.htmx import vary_on_htmx
 from apps.core.navigation import login_redirect, safe_next_url
 from apps.core.refusals import Refusal, refusal_message, refusal_status
-from apps.core.shared_cache import shared_page
+from apps.core.shared_cache import SharedFeed, shared_page
 from apps.moderation import selectors, services
 from apps.moderation.forms import (
     NOTE_LENGTH,
@@ -538,13 +537,12 @@ class _BadFilter(Exception):
     pass
 
 
-class LogFeed(Feed):
+class LogFeed(SharedFeed):
     """The latest log entries as Atom, with the log page's filters."""
 
     feed_type = Atom1Feed
     title = "Paperboard: moderation log"
     subtitle = "What the moderators did, on which item, and why."
-    shared_page = True  # the same for every reader: apps.core.shared_cache
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
