@@ -130,11 +130,8 @@ def _listening_port_of_running_redis() -> int | None:
     """The port the embedded Redis of this data directory listens on, if it runs."""
     import psutil
 
-    try:
-        pid = int(_redis_pid_file().read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    if not _pid_alive(pid, "redis"):
+    pid = _live_redis_pid()
+    if pid is None:
         return None
     try:
         listening = [
@@ -458,13 +455,19 @@ def _redis_pid_on(port: int) -> int | None:
         client.close()
 
 
-def _running_redis() -> int | None:
-    """Pid of the embedded Redis if it runs on its port (the pid file and the server agree)."""
+def _live_redis_pid() -> int | None:
+    """The pid in the embedded Redis's pid file, if that process is a running Redis."""
     try:
         pid = int(_redis_pid_file().read_text())
     except (FileNotFoundError, ValueError):
         return None
-    if not _pid_alive(pid, "redis"):
+    return pid if _pid_alive(pid, "redis") else None
+
+
+def _running_redis() -> int | None:
+    """Pid of the embedded Redis if it runs on its port (the pid file and the server agree)."""
+    pid = _live_redis_pid()
+    if pid is None:
         return None
     return pid if _redis_pid_on(redis_port()) == pid else None
 

@@ -33,6 +33,15 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port, recording what it accepts (tests/digests/smtp_server)."""
+    from tests.digests.smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
 def celery_eager():
     """Tasks queued (on commit, or directly) run in-process, so their email reaches the
     outbox; the real worker has its own tests (``celery_worker``)."""

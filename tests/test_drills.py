@@ -25,7 +25,6 @@ from django.db import connection
 from apps.comments.services import comment_create
 from apps.core.tasks import send_email
 from apps.notifications.models import Notification
-from tests.digests.smtp_server import SmtpServer
 from tests.factories import make_entry, make_paper, make_user, verify_for_log_in
 from tests.servers import (
     Call,
@@ -197,12 +196,6 @@ def test_postgres_restarted_under_load_gives_brief_503s_and_recovers(
     log = site.log.read_text()
     assert "database unavailable: GET" in log
     assert "Traceback" not in log
-
-
-@pytest.fixture
-def smtp_server():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from django.db import connection
 from apps.digests.models import Delivery, Frequency
 from apps.digests.sending import deliveries_plan
 from apps.digests.tasks import send_digest_batches
-from tests.digests.smtp_server import SmtpServer
 from tests.digests.test_sending import MONDAY, TUESDAY, at, papers_on, subscribe
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -22,12 +21,6 @@ SUBSCRIBERS = 12
 BATCH_SIZE = 4
 ACCEPTED_BEFORE_KILL = 5  # the whole first batch, and one message of the second
 LEASE_SECONDS = 3
-
-
-@pytest.fixture
-def smtp_server():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture
