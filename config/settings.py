@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.digests.tasks.expire_unconfirmed_subscriptions",
         "schedule": crontab(minute=30, hour=3),
     },
+    # Notification emails whose task was lost (queued while the broker was down).
+    "notifications-send-overdue-emails": {
+        "task": "apps.notifications.tasks.send_overdue_notification_emails",
+        "schedule": 600.0,
+    },
     # Django never deletes expired sessions by itself.
     "core-clear-expired-sessions": {
         "task": "apps.core.tasks.clear_expired_sessions",

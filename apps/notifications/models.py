@@ -33,6 +33,10 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Set once the email went out, so a redelivered task does not send it twice.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # An email is owed (the recipient wants this kind and has a verified address): cleared
+    # when it is sent or no longer wanted. Those still owed after a while, whose task was lost
+    # (the broker down when it was queued), are sent by a beat sweep.
+    email_due = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -42,6 +46,11 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=models.Q(read_at__isnull=True),
                 name="notif_recipient_unread",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_due=True),
+                name="notif_email_due",
             ),
         ]
         constraints = [

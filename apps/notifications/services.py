@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +17,8 @@ from apps.core.navigation import absolute_url
 from apps.notifications.models import Notification, NotificationPreference
 from apps.users.models import User
 from apps.users.selectors import users_with_verified_email, verified_primary_email
+
+logger = logging.getLogger(__name__)
 
 MAX_MENTION_NOTIFICATIONS = 10
 
@@ -58,29 +62,33 @@ def notifications_for_comment(
     recipients = {pk: item for pk, item in recipients.items() if not item[0].is_banned}
     if not recipients:
         return []
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(recipient=user, actor_id=comment.author_id, kind=kind, comment=comment)
-            for user, kind in recipients.values()
-        ]
-    )
     preferences = {
         preference.user_id: preference
         for preference in NotificationPreference.objects.filter(user_id__in=recipients)
     }
     verified = users_with_verified_email(user_ids=recipients)
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                actor_id=comment.author_id,
+                kind=kind,
+                comment=comment,
+                email_due=pk in verified
+                and (preferences.get(pk) or NotificationPreference()).wants_email(kind),
+            )
+            for pk, (user, kind) in recipients.items()
+        ]
+    )
     for notification in notifications:
-        preference = preferences.get(notification.recipient_id) or NotificationPreference()
-        _email_on_commit(notification, preference, verified=notification.recipient_id in verified)
+        _email_on_commit(notification)
     return notifications
 
 
-def _email_on_commit(
-    notification: Notification, preference: NotificationPreference, *, verified: bool
-) -> None:
-    """Queue the notification's email once the transaction commits, if the recipient has a
-    verified primary address and wants this kind of email."""
-    if verified and preference.wants_email(notification.kind):
+def _email_on_commit(notification: Notification) -> None:
+    """Queue the notification's email once the transaction commits, if one is owed (the
+    recipient has a verified primary address and wants this kind of email)."""
+    if notification.email_due:
         from apps.notifications.tasks import send_notification_email
 
         transaction.on_commit(
@@ -102,12 +110,10 @@ def notification_moderation_send(
         subject=" ".join(subject.split())[:200],
         message=message,
         url=url,
+        email_due=verified_primary_email(user=recipient) is not None
+        and notification_preference_get(user=recipient).wants_email(Notification.Kind.MODERATION),
     )
-    _email_on_commit(
-        notification,
-        notification_preference_get(user=recipient),
-        verified=verified_primary_email(user=recipient) is not None,
-    )
+    _email_on_commit(notification)
     return notification
 
 
@@ -163,17 +169,57 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         if notification is None:
             return False
-        if notification.comment is not None and not notification.comment.is_shown:
-            return False
         recipient = notification.recipient
-        preference = notification_preference_get(user=recipient)
         # Only an address its owner proved to be theirs: anyone can sign up with someone
         # else's address and have it mentioned.
         address = verified_primary_email(user=recipient)
-        if address is None or not preference.wants_email(notification.kind):
+        if (
+            (notification.comment is not None and not notification.comment.is_shown)
+            or address is None
+            or not notification_preference_get(user=recipient).wants_email(notification.kind)
+        ):
+            if notification.email_due:  # no longer owed: the sweep can forget it
+                notification.email_due = False
+                notification.save(update_fields=["email_due"])
             return False
         subject, body = _email_text(notification)
         EmailMultiAlternatives(subject=subject, body=body, to=[address]).send()
         notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+        notification.email_due = False
+        notification.save(update_fields=["emailed_at", "email_due"])
     return True
+
+
+# Owed emails older than this are sent by the sweep: their task was lost, or is stuck.
+OVERDUE_AFTER = dt.timedelta(minutes=10)
+# Older than this, a notification's email is news no more: it is dropped instead.
+OVERDUE_GIVE_UP = dt.timedelta(days=2)
+OVERDUE_BATCH = 200
+
+
+def notification_emails_overdue_send(*, now: dt.datetime | None = None) -> int:
+    """Send the emails still owed ``OVERDUE_AFTER`` after their notification (their task was
+    lost, e.g. queued while the broker was down); returns how many went out.
+
+    Safe beside the tasks themselves: each send locks its notification and checks it again. A
+    mail server that does not answer ends the run; the next run tries again.
+    """
+    now = now or timezone.now()
+    Notification.objects.filter(email_due=True, created_at__lt=now - OVERDUE_GIVE_UP).update(
+        email_due=False
+    )
+    overdue = list(
+        Notification.objects.filter(email_due=True, created_at__lt=now - OVERDUE_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:OVERDUE_BATCH]
+    )
+    sent = 0
+    for notification_id in overdue:
+        try:
+            sent += notification_email_send(notification_id=notification_id)
+        except OSError:
+            logger.warning("overdue notification emails: the mail server fails", exc_info=True)
+            break
+    if overdue:
+        logger.info("overdue notification emails: %d owed, %d sent", len(overdue), sent)
+    return sent
