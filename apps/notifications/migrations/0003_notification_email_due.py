@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0004_comment_root'),
-        ('notifications', '0002_moderation_notifications'),
+        ("comments", "0004_comment_root"),
+        ("notifications", "0002_moderation_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='email_due',
+            model_name="notification",
+            name="email_due",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('email_due', True)), fields=['created_at'], name='notif_email_due'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("email_due", True)),
+                fields=["created_at"],
+                name="notif_email_due",
+            ),
         ),
     ]
