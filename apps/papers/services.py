@@ -25,7 +25,12 @@ from apps.papers.models import (
     PaperVersion,
 )
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_in_good_standing, user_is_moderator
+from apps.users.roles import (
+    user_can_post,
+    user_has_verified_email,
+    user_in_good_standing,
+    user_is_moderator,
+)
 
 
 @dataclass(frozen=True)
@@ -580,7 +585,7 @@ def author_claim_create(*, user: User, authorship: Authorship, evidence: str = "
     evidence = _evidence_clean(evidence, required=False)
     if not user_in_good_standing(user):
         raise PermissionDenied("Log in with an account in good standing to claim authorship.")
-    if not user_can_post(user):
+    if not user_has_verified_email(user):
         raise PermissionDenied("Verify your email address before claiming authorship.")
     ratelimit_hit(scope="author-claim", key=str(user.pk), rate=CLAIM_RATE)
     authorship = _slot_for_update(authorship)

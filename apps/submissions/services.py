@@ -36,8 +36,13 @@ from apps.papers.selectors import paper_alias_target
 from apps.papers.services import daily_entry_place
 from apps.submissions.models import Submission
 from apps.users.models import User
-from apps.users.roles import user_can_post, user_in_good_standing, user_is_moderator, user_is_new
-from apps.users.selectors import verified_primary_email
+from apps.users.roles import (
+    user_can_post,
+    user_has_verified_email,
+    user_in_good_standing,
+    user_is_moderator,
+    user_is_new,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def submitter_check(user: User) -> None:
     """Raise PermissionDenied unless ``user`` may submit: in good standing, email verified."""
     if not user_in_good_standing(user):
         raise PermissionDenied("Log in with an account in good standing to submit papers.")
-    if verified_primary_email(user=user) is None:
+    if not user_has_verified_email(user):
         raise PermissionDenied("Verify your email address before submitting papers.")
 
 
